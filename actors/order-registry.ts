@@ -1,0 +1,111 @@
+import type { Logger } from '../src/observability/logger.js';
+import { isTerminal, type PricedOrder } from '../src/domain/order.js';
+import type { ActiveOrderIndex } from '../src/storage/active-orders.js';
+import { spawnOrderActor, type OrderActorDeps, type OrderCommand, type OrderReply } from './order/order-actor.js';
+import type { OrderEvent } from './order/order-events.js';
+import type { OrderState } from './order/order-state.js';
+import { isAlive, query, stopActor, type Ref, type SystemRef } from './typed-nact.js';
+
+export interface OrderRegistryOptions {
+  system: SystemRef;
+  actor: Omit<OrderActorDeps, 'onStopped' | 'onFenced' | 'onEvent'>;
+  index: ActiveOrderIndex;
+  shardOf(orderId: string): number;
+  queryTimeoutMs: number;
+  /** How long a terminal order stays in memory (late reads, duplicate commands) before passivating. */
+  lingerMs: number;
+  logger: Logger;
+  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
+  onFenced?(orderId: string): void;
+}
+
+export interface OrderRegistry {
+  /** Registers the order in its shard's index, then persists it: safe to repeat (duplicates are ignored). */
+  place(order: PricedOrder): Promise<OrderReply>;
+  cancel(orderId: string, reason: string): Promise<OrderReply>;
+  /** The order's state, recovering its actor from the journal if it is not in memory. */
+  get(orderId: string): Promise<OrderReply>;
+  /** Brings the shard's unfinished orders back to life; returns how many it woke. */
+  recoverShard(shard: number): Promise<number>;
+  /** Stops the actors of one shard (it is being handed to another node). */
+  releaseShard(shard: number): void;
+  activeOrderIds(): string[];
+  stopAll(): void;
+}
+
+/** The node's order actors by id: spawned on demand, passivated when done, stopped when fenced. */
+export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
+  const actors = new Map<string, Ref<OrderCommand>>();
+  const log = opts.logger;
+
+  const removeFromIndex = (orderId: string) => {
+    opts.index.remove(opts.shardOf(orderId), orderId).catch((err: unknown) =>
+      log.warn({ orderId, err: String(err) }, 'could not drop a finished order from the shard index; the next recovery will'));
+  };
+
+  const passivateLater = (orderId: string, ref: Ref<OrderCommand>) => {
+    setTimeout(() => {
+      if (actors.get(orderId) === ref) stopActor(ref);
+    }, opts.lingerMs).unref();
+  };
+
+  const ensure = (orderId: string): Ref<OrderCommand> => {
+    const existing = actors.get(orderId);
+    if (existing && isAlive(existing)) return existing;
+    let ref: Ref<OrderCommand> | undefined;
+    ref = spawnOrderActor(opts.system, orderId, {
+      ...opts.actor,
+      onEvent: (id, event, state) => {
+        if (isTerminal(state.status)) {
+          removeFromIndex(id);
+          if (ref) passivateLater(id, ref);
+        }
+        opts.onEvent?.(id, event, state);
+      },
+      onFenced: (id) => opts.onFenced?.(id),
+      onStopped: (id) => {
+        if (actors.get(id) === ref) actors.delete(id);
+      },
+    });
+    actors.set(orderId, ref);
+    return ref;
+  };
+
+  const ask = (orderId: string, make: (replyTo: Ref<OrderReply>) => OrderCommand): Promise<OrderReply> =>
+    query(ensure(orderId), make, opts.queryTimeoutMs);
+
+  return {
+    async place(order) {
+      await opts.index.add(opts.shardOf(order.orderId), order.orderId, order.placedAt);
+      return ask(order.orderId, (replyTo) => ({ type: 'place', order, replyTo }));
+    },
+    cancel: (orderId, reason) => ask(orderId, (replyTo) => ({ type: 'cancel', reason, replyTo })),
+    get: (orderId) => ask(orderId, (replyTo) => ({ type: 'get', replyTo })),
+    async recoverShard(shard) {
+      const ids = await opts.index.list(shard);
+      let woken = 0;
+      await Promise.all(ids.map(async (orderId) => {
+        const { state } = await ask(orderId, (replyTo) => ({ type: 'get', replyTo }));
+        if (state.status === 'NEW' || isTerminal(state.status)) {
+          // Listed but finished (or never persisted because its command was never handled): unlist it.
+          removeFromIndex(orderId);
+          const ref = actors.get(orderId);
+          if (ref) stopActor(ref);
+        } else {
+          woken += 1;
+        }
+      }));
+      return woken;
+    },
+    releaseShard(shard) {
+      for (const [orderId, ref] of actors) {
+        if (opts.shardOf(orderId) === shard) stopActor(ref);
+      }
+    },
+    activeOrderIds: () => [...actors.keys()],
+    stopAll() {
+      for (const ref of actors.values()) stopActor(ref);
+      actors.clear();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { OrderStatus, PricedOrder } from '../../src/domain/order.js';
+
+/**
+ * The checkout as a list: each step's call, the status it reaches, and how to undo it. The
+ * order actor runs this list forwards and, on a fatal failure or a cancel, the compensations of
+ * what was done backwards. Each call gets the idempotency key `<order id>:<step>` (the same on
+ * every retry and every node); a compensation names that same key, so it can undo a call whose
+ * answer was lost (and the service refuses the original call if it arrives after its undo).
+ */
+export interface CheckoutSteps {
+  assessFraud(order: PricedOrder, key: string): Promise<string>;
+  authorizePayment(order: PricedOrder, key: string): Promise<string>;
+  createDelivery(order: PricedOrder, key: string): Promise<string>;
+  sendToMerchant(order: PricedOrder, key: string): Promise<string>;
+  capturePayment(order: PricedOrder, key: string, authorizeKey: string): Promise<string>;
+  voidAuthorization(order: PricedOrder, key: string, authorizeKey: string): Promise<void>;
+  cancelDelivery(order: PricedOrder, key: string, deliveryKey: string): Promise<void>;
+  cancelTicket(order: PricedOrder, key: string, ticketKey: string): Promise<void>;
+  refundCapture(order: PricedOrder, key: string, captureKey: string): Promise<void>;
+}
+
+export type StepName = 'fraud' | 'authorize' | 'delivery' | 'merchant' | 'capture';
+
+export interface StepDefinition {
+  name: StepName;
+  /** The status the order has once this step succeeded. */
+  reaches: OrderStatus;
+  run(steps: CheckoutSteps, order: PricedOrder): Promise<string>;
+  compensate?: (steps: CheckoutSteps, order: PricedOrder) => Promise<void>;
+}
+
+export const stepKey = (orderId: string, step: StepName): string => `${orderId}:${step}`;
+export const compensationKey = (orderId: string, step: StepName): string => `${orderId}:${step}:undo`;
+
+const key = (order: PricedOrder, step: StepName) => stepKey(order.orderId, step);
+const undoKey = (order: PricedOrder, step: StepName) => compensationKey(order.orderId, step);
+
+export const checkoutFlow: readonly StepDefinition[] = [
+  {
+    name: 'fraud',
+    reaches: 'FRAUD_CHECKED',
+    run: (s, o) => s.assessFraud(o, key(o, 'fraud')),
+  },
+  {
+    name: 'authorize',
+    reaches: 'PAYMENT_AUTHORIZED',
+    run: (s, o) => s.authorizePayment(o, key(o, 'authorize')),
+    compensate: (s, o) => s.voidAuthorization(o, undoKey(o, 'authorize'), key(o, 'authorize')),
+  },
+  {
+    name: 'delivery',
+    reaches: 'DELIVERY_CREATED',
+    run: (s, o) => s.createDelivery(o, key(o, 'delivery')),
+    compensate: (s, o) => s.cancelDelivery(o, undoKey(o, 'delivery'), key(o, 'delivery')),
+  },
+  {
+    name: 'merchant',
+    reaches: 'SENT_TO_MERCHANT',
+    run: (s, o) => s.sendToMerchant(o, key(o, 'merchant')),
+    compensate: (s, o) => s.cancelTicket(o, undoKey(o, 'merchant'), key(o, 'merchant')),
+  },
+  {
+    name: 'capture',
+    reaches: 'COMPLETED',
+    run: (s, o) => s.capturePayment(o, key(o, 'capture'), key(o, 'authorize')),
+    compensate: (s, o) => s.refundCapture(o, undoKey(o, 'capture'), key(o, 'capture')),
+  },
+];
+
+export function stepDefinition(name: StepName): StepDefinition {
+  const step = checkoutFlow.find((s) => s.name === name);
+  if (!step) throw new Error(`unknown step ${name}`);
+  return step;
+}

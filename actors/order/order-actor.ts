@@ -1,0 +1,156 @@
+import type { Logger } from '../../src/observability/logger.js';
+import { JournalConflictError } from '../../src/domain/errors.js';
+import { isTerminal, type PricedOrder } from '../../src/domain/order.js';
+import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
+import { spawnStepRunner, type StepJob, type StepReport, type StepRunnerDeps } from '../steps/step-runner.js';
+import { dispatch, spawnEventSourced, stopActor, type Effect, type PersistenceEngine, type Ref } from '../typed-nact.js';
+import type { OrderEvent } from './order-events.js';
+import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from './order-state.js';
+
+export interface OrderReply { orderId: string; state: OrderState; duplicate?: boolean }
+
+export type OrderCommand =
+  | { type: 'place'; order: PricedOrder; replyTo?: Ref<OrderReply> }
+  | { type: 'cancel'; reason: string; replyTo?: Ref<OrderReply> }
+  | { type: 'get'; replyTo: Ref<OrderReply> }
+  /** Look at the state and carry on: sent after spawning (recovery done) and after a reset. */
+  | { type: 'resume' }
+  | StepReport;
+
+export interface OrderActorDeps {
+  engine: PersistenceEngine;
+  runner: StepRunnerDeps;
+  nodeId: string;
+  clock(): number;
+  snapshotEvery: number;
+  /** Backoff between recoveries after storage failures; gives up (stops) after maxAttempts. */
+  recoveryPolicy: RetryPolicy;
+  logger: Logger;
+  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
+  onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
+  /** Another writer appended to this order's journal: this actor stopped and must not be revived blindly. */
+  onFenced?(orderId: string): void;
+  onStopped?(orderId: string): void;
+}
+
+type OrderEffect = Effect<OrderState, OrderEvent> | undefined;
+
+/**
+ * One order's persistent actor: it persists each step's outcome, then starts the next step (or
+ * compensation) as a supervised child, so a crash anywhere resumes from the last persisted step.
+ */
+export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: OrderActorDeps): Ref<OrderCommand> {
+  const log = deps.logger.child({ orderId });
+  let child: { ref: Ref<'start'>; job: StepJob } | undefined;
+  let runs = 0;
+  let storageFailures = 0;
+  let self: Ref<OrderCommand> | undefined;
+  const stamp = () => ({ v: 1 as const, at: deps.clock(), node: deps.nodeId });
+
+  const stopChild = () => {
+    if (child) stopActor(child.ref);
+    child = undefined;
+  };
+
+  const drive = (state: OrderState, me: Ref<OrderCommand>) => {
+    const action = nextAction(state);
+    if (action.kind === 'close') return dispatch(me, { type: 'resume' });
+    if (action.kind === 'wait' || !state.order) return stopChild();
+    if (child && child.job.kind === action.kind && child.job.step === action.step) return;
+    stopChild();
+    const job: StepJob = { kind: action.kind, step: action.step, run: ++runs, order: state.order };
+    child = { ref: spawnStepRunner(me as Ref<StepReport>, job, deps.runner), job };
+  };
+
+  const persistThenDrive = (event: OrderEvent, me: Ref<OrderCommand>, after?: (s: OrderState) => void): OrderEffect => ({
+    persist: [event],
+    andThen: (state) => {
+      storageFailures = 0;
+      deps.onEvent?.(orderId, event, state);
+      after?.(state);
+      drive(state, me);
+    },
+  });
+
+  const reply = (to: Ref<OrderReply> | undefined, state: OrderState, duplicate?: boolean) => {
+    if (to) dispatch(to, { orderId, state, ...(duplicate ? { duplicate } : {}) });
+  };
+
+  const isCurrent = (report: StepReport) => child?.job.run === report.run;
+
+  const onCommand = (state: OrderState, cmd: OrderCommand, me: Ref<OrderCommand>): OrderEffect => {
+    switch (cmd.type) {
+      case 'place':
+        if (cmd.order.orderId !== orderId) throw new Error(`order ${cmd.order.orderId} sent to actor of ${orderId}`);
+        if (state.status !== 'NEW') return { andThen: (s) => { reply(cmd.replyTo, s, true); drive(s, me); } };
+        return persistThenDrive({ type: 'OrderPlaced', order: cmd.order, ...stamp() }, me, (s) => reply(cmd.replyTo, s));
+      case 'cancel':
+        if (state.status === 'NEW' || state.compensation || isTerminal(state.status)) return { andThen: (s) => reply(cmd.replyTo, s) };
+        stopChild();
+        return persistThenDrive({ type: 'CancelRequested', reason: cmd.reason, ...stamp() }, me, (s) => reply(cmd.replyTo, s));
+      case 'get':
+        reply(cmd.replyTo, state);
+        return undefined;
+      case 'resume': {
+        const action = nextAction(state);
+        if (action.kind === 'close') return persistThenDrive({ type: 'OrderClosed', outcome: action.outcome, ...stamp() }, me);
+        return { andThen: (s) => drive(s, me) };
+      }
+      case 'attempt-failed':
+        if (isCurrent(cmd)) deps.onAttemptFailed?.(orderId, cmd);
+        return undefined;
+      case 'step-done': {
+        if (!isCurrent(cmd) || state.compensation) return undefined;
+        child = undefined;
+        const o = cmd.outcome;
+        return persistThenDrive(o.ok
+          ? { type: 'StepSucceeded', step: cmd.step, resultId: o.resultId, attempts: o.attempts, ...stamp() }
+          : { type: 'StepFailed', step: cmd.step, reason: o.reason, message: o.message, definitive: o.definitive, attempts: o.attempts, ...stamp() }, me);
+      }
+      case 'compensation-done':
+        if (!isCurrent(cmd)) return undefined;
+        child = undefined;
+        return persistThenDrive({ type: 'StepCompensated', step: cmd.step, attempts: cmd.attempts, ...stamp() }, me);
+    }
+  };
+
+  self = spawnEventSourced<OrderState, OrderCommand, OrderEvent>(parent, orderId, {
+    key: orderId,
+    emptyState: emptyOrderState,
+    engine: deps.engine,
+    snapshotEvery: deps.snapshotEvery,
+    onCommand,
+    onEvent: applyOrderEvent,
+    onSnapshotFailed: (err) => log.warn({ err }, 'snapshot failed; recovery will replay more events'),
+    onCrash: async (err, msg, crashedChild) => {
+      if (crashedChild) {
+        // A runner only throws on a bug; drop it and let the order start the job afresh.
+        log.error({ err }, 'step runner crashed');
+        child = undefined;
+        if (self) dispatch(self, { type: 'resume' });
+        return 'stopChild';
+      }
+      child = undefined;
+      if (err instanceof JournalConflictError) {
+        log.warn({ seq: err.seq }, 'another writer owns this order: stopping');
+        deps.onFenced?.(orderId);
+        return 'stop';
+      }
+      storageFailures += 1;
+      if (storageFailures >= deps.recoveryPolicy.maxAttempts) {
+        log.error({ err, failures: storageFailures }, 'order actor keeps failing: stopping it');
+        return 'stop';
+      }
+      log.warn({ err: String(err), failures: storageFailures, command: (msg as { type?: string } | undefined)?.type }, 'order actor failed: recovering from the journal');
+      await deps.runner.sleep(backoffDelay(storageFailures, deps.recoveryPolicy));
+      if (self) dispatch(self, { type: 'resume' });
+      return 'reset';
+    },
+    afterStop: () => {
+      stopChild();
+      deps.onStopped?.(orderId);
+    },
+  });
+  dispatch(self, { type: 'resume' });
+  return self;
+}

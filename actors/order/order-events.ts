@@ -1,0 +1,33 @@
+import type { PricedOrder } from '../../src/domain/order.js';
+import type { StepName } from './checkout-flow.js';
+
+/**
+ * What the journal holds for an order. Every event carries its schema version `v` so that a
+ * journal written by an older build stays readable: add a version, keep the upcaster, never
+ * rewrite history.
+ */
+export type OrderEvent =
+  | { type: 'OrderPlaced'; v: 1; order: PricedOrder; at: number; node: string }
+  | { type: 'StepSucceeded'; v: 1; step: StepName; resultId: string; attempts: number; at: number; node: string }
+  /** `definitive`: the service said no, so nothing was applied; otherwise the outcome is unknown. */
+  | { type: 'StepFailed'; v: 1; step: StepName; reason: string; message: string; definitive: boolean; attempts: number; at: number; node: string }
+  | { type: 'CancelRequested'; v: 1; reason: string; at: number; node: string }
+  | { type: 'StepCompensated'; v: 1; step: StepName; attempts: number; at: number; node: string }
+  | { type: 'OrderClosed'; v: 1; outcome: 'FAILED' | 'CANCELLED'; at: number; node: string };
+
+export type OrderEventType = OrderEvent['type'];
+
+export const CURRENT_EVENT_VERSION = 1;
+
+const knownTypes: ReadonlySet<string> = new Set<OrderEventType>([
+  'OrderPlaced', 'StepSucceeded', 'StepFailed', 'CancelRequested', 'StepCompensated', 'OrderClosed',
+]);
+
+/** Decodes a stored event, upcasting older versions; throws on anything it does not know. */
+export function decodeOrderEvent(type: string, version: number, payload: string): OrderEvent {
+  if (!knownTypes.has(type)) throw new Error(`unknown order event type ${type}`);
+  if (version !== CURRENT_EVENT_VERSION) throw new Error(`unsupported ${type} version ${version}`);
+  const event = JSON.parse(payload) as OrderEvent;
+  if (event.type !== type) throw new Error(`event payload says ${event.type}, row says ${type}`);
+  return event;
+}

@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable node; the message says what to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
+const list = (item: z.ZodString) =>
+  z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(item).min(1));
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  NODE_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/).default(`${hostname()}-${process.pid}`),
+  NODE_POOL: z.enum(['main', 'sandbox']).default('main'),
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  GRPC_PORT: port.default(0),
+  HTTP_PORT: port.default(0),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+
+  CASSANDRA_CONTACT_POINTS: list(hostPort),
+  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits, _').default('checkout'),
+
+  KAFKA_BROKERS: list(hostPort),
+  KAFKA_CLIENT_ID: z.string().default('checkout'),
+  KAFKA_COMMANDS_TOPIC: z.string().default('order-commands'),
+  KAFKA_EVENTS_TOPIC: z.string().default('order-events'),
+  KAFKA_SANDBOX_COMMANDS_TOPIC: z.string().default('order-commands-sandbox'),
+  KAFKA_COMMAND_PARTITIONS: positiveInt.max(1024).default(12),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),
+
+  DOWNSTREAM_ADDRESS: hostPort.optional(),
+  AUTH_SECRET: z.string().min(32, 'use at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
+
+  SNAPSHOT_EVERY: positiveInt.default(50),
+  ACTOR_IDLE_MS: positiveInt.max(2 ** 31 - 1).default(60_000),
+  STEP_MAX_ATTEMPTS: positiveInt.default(6),
+  STEP_BACKOFF_BASE_MS: positiveInt.default(50),
+  STEP_BACKOFF_MAX_MS: positiveInt.default(2_000),
+  DOWNSTREAM_DEADLINE_MS: positiveInt.default(2_000),
+  IDEMPOTENCY_TTL_S: positiveInt.default(24 * 3600),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** Reads and validates the node's configuration; every problem is listed, by variable name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    return `  ${name}: ${missing ? 'is required' : issue.message}${missing ? hintFor(name) : ''}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+function hintFor(name: string): string {
+  if (name === 'CASSANDRA_CONTACT_POINTS') return ' (e.g. 10.0.0.5:9042,10.0.0.6:9042; `npm start` sets it for its own Cassandra)';
+  if (name === 'KAFKA_BROKERS') return ' (e.g. kafka-1:9092,kafka-2:9092; `npm start` sets it for its own broker)';
+  return '';
+}

@@ -1,0 +1,99 @@
+import cassandra, { type Client } from 'cassandra-driver';
+import type { PersistenceEngine, StoredEvent, StoredSnapshot } from '../../actors/typed-nact.js';
+import { JournalConflictError, TransientError } from '../domain/errors.js';
+import { noCounters, type StorageCounters } from './storage-counters.js';
+
+/** How event data becomes a row: its type and schema version in columns, the body as JSON. */
+export interface EventCodec {
+  encode(data: unknown): { type: string; version: number; payload: string };
+  decode(type: string, version: number, payload: string): unknown;
+}
+
+export interface CassandraEngineOptions {
+  client: Client;
+  keyspace: string;
+  /** Written into every event row: which node appended it (the order's timeline shows it). */
+  writerId: string;
+  codec: EventCodec;
+  snapshotVersion?: number;
+  pageSize?: number;
+  counters?: StorageCounters;
+}
+
+const { consistencies } = cassandra.types;
+
+/**
+ * nact's persistence engine over Cassandra. Every append is `INSERT … IF NOT EXISTS` on
+ * (order_id, seq): two writers of one order can never both write a position, so the journal is
+ * one linear history, and a stale writer's next append fails, which stops it before its next
+ * side effect (each step's outcome is persisted before the next step runs).
+ */
+export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): PersistenceEngine {
+  const { client, keyspace: ks, codec } = opts;
+  const counters = opts.counters ?? noCounters;
+  const pageSize = opts.pageSize ?? 500;
+  const snapshotVersion = opts.snapshotVersion ?? 1;
+  const appendCql = `INSERT INTO ${ks}.journal (order_id, seq, event_type, schema_version, payload, created_at, writer) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`;
+  const eventsCql = `SELECT seq, event_type, schema_version, payload, created_at FROM ${ks}.journal WHERE order_id = ? AND seq > ?`;
+  const snapshotReadCql = `SELECT seq, schema_version, state, created_at FROM ${ks}.snapshots WHERE order_id = ? LIMIT 1`;
+  const snapshotWriteCql = `INSERT INTO ${ks}.snapshots (order_id, seq, schema_version, state, created_at) VALUES (?, ?, ?, ?, ?)`;
+
+  return {
+    async persist(event: StoredEvent): Promise<void> {
+      const { type, version, payload } = codec.encode(event.data);
+      counters.count('lwt', 'journal');
+      let applied: boolean;
+      try {
+        const rs = await client.execute(
+          appendCql,
+          [event.key, event.sequenceNumber, type, version, payload, event.createdAt, opts.writerId],
+          { prepare: true, consistency: consistencies.quorum, serialConsistency: consistencies.serial, isIdempotent: false },
+        );
+        applied = rs.wasApplied();
+      } catch (e) {
+        // A timed-out Paxos round may or may not have applied: the actor recovers from the journal to find out.
+        throw new TransientError(`journal append ${event.key}#${event.sequenceNumber} failed: ${(e as Error).message}`, e);
+      }
+      if (!applied) throw new JournalConflictError(event.key, event.sequenceNumber);
+    },
+
+    events(key: string, offset: number) {
+      return {
+        async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
+          let acc = init;
+          let index = 0;
+          let pageState: string | undefined;
+          do {
+            counters.count('read', 'journal');
+            const rs = await client.execute(eventsCql, [key, offset], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
+            for (const row of rs.rows) {
+              const data = codec.decode(row.event_type as string, row.schema_version as number, row.payload as string);
+              const seq = Number(row.seq);
+              acc = cb(acc, { data, sequenceNumber: seq, key, createdAt: Number(row.created_at), isDeleted: false, tags: [] }, index++);
+            }
+            pageState = rs.pageState ?? undefined;
+          } while (pageState);
+          return acc;
+        },
+      };
+    },
+
+    async latestSnapshot(key: string): Promise<StoredSnapshot | undefined> {
+      counters.count('read', 'snapshots');
+      const rs = await client.execute(snapshotReadCql, [key], { prepare: true, consistency: consistencies.quorum });
+      const row = rs.first();
+      if (!row) return undefined;
+      if (row.schema_version !== snapshotVersion) return undefined; // an old shape: replay the journal instead
+      return { data: JSON.parse(row.state as string), sequenceNumber: Number(row.seq), key, createdAt: Number(row.created_at) };
+    },
+
+    async takeSnapshot(snapshot: StoredSnapshot): Promise<void> {
+      counters.count('write', 'snapshots');
+      await client.execute(
+        snapshotWriteCql,
+        [snapshot.key, snapshot.sequenceNumber, snapshotVersion, JSON.stringify(snapshot.data), snapshot.createdAt],
+        { prepare: true, consistency: consistencies.quorum },
+      );
+    },
+  };
+}

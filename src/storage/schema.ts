@@ -1,0 +1,34 @@
+import type { Client } from 'cassandra-driver';
+
+/**
+ * The service's tables. Applied by one process (the launcher, or an operator with
+ * `checkout schema`) before nodes start: concurrent DDL from many clients can corrupt a keyspace
+ * in Cassandra 2.1 (see INFRA.md).
+ */
+export function schemaStatements(keyspace: string, replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}"): string[] {
+  return [
+    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replication}`,
+    // One row per persisted event of an order; appends are conditional on (order_id, seq), so two
+    // writers of one order can never both write the same position.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.journal (
+       order_id text, seq bigint, event_type text, schema_version int, payload text,
+       tags set<text>, created_at bigint, writer text,
+       PRIMARY KEY (order_id, seq)) WITH CLUSTERING ORDER BY (seq ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.snapshots (
+       order_id text, seq bigint, schema_version int, state text, created_at bigint,
+       PRIMARY KEY (order_id, seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
+    // Idempotency keys are scoped to the consumer and expire (TTL set per insert).
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.idempotency_keys (
+       consumer_id text, idempotency_key text, request_hash text, order_id text,
+       outcome text, created_at bigint,
+       PRIMARY KEY ((consumer_id, idempotency_key)))`,
+    // Orders that are not terminal yet, by shard: what a node recovers when it takes a shard.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.active_orders (
+       shard int, order_id text, placed_at bigint,
+       PRIMARY KEY (shard, order_id))`,
+  ];
+}
+
+export async function applySchema(client: Client, keyspace: string): Promise<void> {
+  for (const statement of schemaStatements(keyspace)) await client.execute(statement);
+}

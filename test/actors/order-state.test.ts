@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { StepName } from '../../actors/order/checkout-flow.js';
+import type { OrderEvent } from '../../actors/order/order-events.js';
+import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../actors/order/order-state.js';
+import { pricedOrder } from '../support/orders.js';
+
+const meta = { v: 1 as const, at: 1, node: 'n1' };
+const placed: OrderEvent = { type: 'OrderPlaced', order: pricedOrder(), ...meta };
+const ok = (step: StepName, attempts = 1): OrderEvent => ({ type: 'StepSucceeded', step, resultId: `${step}-id`, attempts, ...meta });
+const failed = (step: StepName, definitive: boolean): OrderEvent =>
+  ({ type: 'StepFailed', step, reason: 'X', message: 'm', definitive, attempts: 1, ...meta });
+const undone = (step: StepName): OrderEvent => ({ type: 'StepCompensated', step, attempts: 1, ...meta });
+const fold = (...events: OrderEvent[]): OrderState => events.reduce(applyOrderEvent, emptyOrderState);
+
+describe('the order state machine', () => {
+  it('runs the steps in order and completes when payment is captured', () => {
+    const seen: string[] = [];
+    let state = fold(placed);
+    for (const step of ['fraud', 'authorize', 'delivery', 'merchant', 'capture'] as const) {
+      const action = nextAction(state);
+      seen.push(action.kind === 'run' ? action.step : action.kind);
+      state = applyOrderEvent(state, ok(step));
+    }
+    expect(seen).toEqual(['fraud', 'authorize', 'delivery', 'merchant', 'capture']);
+    expect(state.status).toBe('COMPLETED');
+    expect(nextAction(state)).toEqual({ kind: 'wait' });
+  });
+
+  it('reaches each step status as that step succeeds', () => {
+    expect(fold(placed, ok('fraud')).status).toBe('FRAUD_CHECKED');
+    expect(fold(placed, ok('fraud'), ok('authorize')).status).toBe('PAYMENT_AUTHORIZED');
+    expect(fold(placed, ok('fraud'), ok('authorize'), ok('delivery')).status).toBe('DELIVERY_CREATED');
+    expect(fold(placed, ok('fraud'), ok('authorize'), ok('delivery'), ok('merchant')).status).toBe('SENT_TO_MERCHANT');
+  });
+
+  it('undoes only the completed steps, newest first, after a definitive refusal', () => {
+    const state = fold(placed, ok('fraud'), ok('authorize'), ok('delivery'), failed('merchant', true));
+    expect(state.status).toBe('COMPENSATING');
+    expect(state.compensation?.pending).toEqual(['delivery', 'authorize']);
+  });
+
+  it('also undoes the failed step when its outcome is unknown (retry budget spent)', () => {
+    const state = fold(placed, ok('fraud'), ok('authorize'), failed('delivery', false));
+    expect(state.compensation?.pending).toEqual(['delivery', 'authorize']);
+  });
+
+  it('ends FAILED once every compensation is done', () => {
+    let state = fold(placed, ok('fraud'), ok('authorize'), failed('delivery', true));
+    expect(nextAction(state)).toEqual({ kind: 'compensate', step: 'authorize' });
+    state = applyOrderEvent(state, undone('authorize'));
+    expect(nextAction(state)).toEqual({ kind: 'close', outcome: 'FAILED' });
+    state = applyOrderEvent(state, { type: 'OrderClosed', outcome: 'FAILED', ...meta });
+    expect(state.status).toBe('FAILED');
+    expect(nextAction(state)).toEqual({ kind: 'wait' });
+  });
+
+  it('closes at once when a failure leaves nothing to undo', () => {
+    const state = fold(placed, failed('fraud', true));
+    expect(nextAction(state)).toEqual({ kind: 'close', outcome: 'FAILED' });
+  });
+
+  it('on cancel undoes the step in flight as well as the completed ones, and ends CANCELLED', () => {
+    let state = fold(placed, ok('fraud'), ok('authorize'), { type: 'CancelRequested', reason: 'changed my mind', ...meta });
+    expect(state.compensation?.pending).toEqual(['delivery', 'authorize']);
+    state = fold(placed, ok('fraud'), ok('authorize'), { type: 'CancelRequested', reason: '', ...meta }, undone('delivery'), undone('authorize'));
+    expect(nextAction(state)).toEqual({ kind: 'close', outcome: 'CANCELLED' });
+  });
+
+  it('ignores a late step success once compensating', () => {
+    const state = fold(placed, ok('fraud'), { type: 'CancelRequested', reason: '', ...meta }, ok('authorize'));
+    expect(state.status).toBe('COMPENSATING');
+    expect(state.compensation?.pending).toEqual(['authorize']);
+  });
+
+  it('marks an order that needed a retry, so a completion counts as saved by retry', () => {
+    expect(fold(placed, ok('fraud'), ok('authorize', 3)).retried).toBe(true);
+    expect(fold(placed, ok('fraud'), ok('authorize')).retried).toBe(false);
+  });
+
+  it('counts versions as events are applied', () => {
+    expect(fold(placed, ok('fraud'), ok('authorize')).version).toBe(3);
+  });
+});
