@@ -1,0 +1,89 @@
+import { rm } from 'node:fs/promises';
+import type { Logger } from '../src/observability/logger.js';
+import { createKafkaClient } from '../src/messaging/kafka-client.js';
+import { ensureTopics } from '../src/messaging/topic-admin.js';
+import { connectWithRetry, createCassandraClient } from '../src/storage/cassandra-client.js';
+import { applySchema } from '../src/storage/schema.js';
+import { startCassandra, type CassandraInstance } from './cassandra/cassandra-launcher.js';
+import { startMockBroker, type MockBroker } from './kafka/mock-broker.js';
+import type { TopicPlan } from './topics.js';
+
+export interface LocalInfraOptions {
+  /** Existing clusters (from env); when set, nothing of that kind is started. */
+  cassandraContactPoints?: string[];
+  cassandraLocalDc?: string;
+  kafkaBrokers?: string[];
+  keyspace: string;
+  topics: TopicPlan[];
+  cassandraDataDir?: string;
+  cassandraHeapMb?: number;
+  logger: Logger;
+}
+
+export interface LocalInfra {
+  cassandraContactPoints: string[];
+  cassandraLocalDc: string;
+  kafkaBrokers: string[];
+  /** Present when this launcher started them. */
+  cassandra?: CassandraInstance;
+  broker?: MockBroker;
+  timings: { cassandraMs?: number; brokerMs?: number; schemaMs: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * Cassandra and a Kafka-protocol broker for local runs and tests: started here unless existing
+ * ones are named, then the schema applied (from this one process, before any node starts) and
+ * the topics provisioned.
+ */
+export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInfra> {
+  const log = opts.logger;
+  const stops: Array<() => Promise<void>> = [];
+  const timings: LocalInfra['timings'] = { schemaMs: 0 };
+  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); };
+  try {
+    let cassandra: CassandraInstance | undefined;
+    let contactPoints = opts.cassandraContactPoints;
+    if (!contactPoints?.length) {
+      const t0 = Date.now();
+      cassandra = await startCassandra({ commitlogSync: 'batch', dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
+      timings.cassandraMs = Date.now() - t0;
+      const started = cassandra;
+      stops.push(async () => {
+        await started.stop();
+        if (!opts.cassandraDataDir) await rm(started.dataDir, { recursive: true, force: true });
+      });
+      contactPoints = [cassandra.contactPoint];
+      log.info({ contactPoint: cassandra.contactPoint, ms: timings.cassandraMs }, 'local Cassandra ready');
+    }
+    const localDc = opts.cassandraLocalDc ?? 'datacenter1';
+    const client = createCassandraClient({ contactPoints, localDataCenter: localDc });
+    try {
+      const t0 = Date.now();
+      await connectWithRetry(client, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
+      await applySchema(client, opts.keyspace);
+      timings.schemaMs = Date.now() - t0;
+    } finally {
+      await client.shutdown();
+    }
+
+    let broker: MockBroker | undefined;
+    let brokers = opts.kafkaBrokers;
+    if (!brokers?.length) {
+      const t0 = Date.now();
+      broker = await startMockBroker({ topics: opts.topics });
+      timings.brokerMs = Date.now() - t0;
+      const started = broker;
+      stops.push(() => started.stop());
+      brokers = broker.brokers;
+      log.info({ bootstrap: broker.bootstrap, ms: timings.brokerMs }, 'local Kafka-protocol broker ready');
+    } else {
+      const kafka = createKafkaClient({ clientId: 'checkout-provisioner', brokers, logLevel: 'warn' }, log);
+      await ensureTopics(kafka, opts.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), log);
+    }
+    return { cassandraContactPoints: contactPoints, cassandraLocalDc: localDc, kafkaBrokers: brokers, cassandra, broker, timings, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
