@@ -19,7 +19,7 @@ export function createActiveOrderIndex(opts: { client: Client; keyspace: string;
   return {
     async add(shard, orderId, placedAt) {
       counters.count('write', 'active_orders');
-      await client.execute(`INSERT INTO ${ks}.active_orders (shard, order_id, placed_at) VALUES (?, ?, ?)`, [shard, orderId, placedAt], q);
+      await client.execute(`INSERT INTO ${ks}.active_orders (shard, order_id, placed_at) VALUES (?, ?, ?)`, [shard, orderId, BigInt(placedAt)], q);
     },
     async remove(shard, orderId) {
       counters.count('write', 'active_orders');

@@ -46,7 +46,7 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
       try {
         const rs = await client.execute(
           appendCql,
-          [event.key, event.sequenceNumber, type, version, payload, event.createdAt, opts.writerId],
+          [event.key, BigInt(event.sequenceNumber), type, version, payload, BigInt(event.createdAt), opts.writerId],
           { prepare: true, consistency: consistencies.quorum, serialConsistency: consistencies.serial, isIdempotent: false },
         );
         applied = rs.wasApplied();
@@ -65,7 +65,7 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
           let pageState: string | undefined;
           do {
             counters.count('read', 'journal');
-            const rs = await client.execute(eventsCql, [key, offset], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
+            const rs = await client.execute(eventsCql, [key, BigInt(offset)], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
             for (const row of rs.rows) {
               const data = codec.decode(row.event_type as string, row.schema_version as number, row.payload as string);
               const seq = Number(row.seq);
@@ -91,7 +91,7 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
       counters.count('write', 'snapshots');
       await client.execute(
         snapshotWriteCql,
-        [snapshot.key, snapshot.sequenceNumber, snapshotVersion, JSON.stringify(snapshot.data), snapshot.createdAt],
+        [snapshot.key, BigInt(snapshot.sequenceNumber), snapshotVersion, JSON.stringify(snapshot.data), BigInt(snapshot.createdAt)],
         { prepare: true, consistency: consistencies.quorum },
       );
     },
