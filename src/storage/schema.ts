@@ -30,5 +30,5 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
 }
 
 export async function applySchema(client: Client, keyspace: string): Promise<void> {
-  for (const statement of schemaStatements(keyspace)) await client.execute(statement);
+  for (const statement of schemaStatements(keyspace)) await client.execute(statement, [], { prepare: false });
 }

@@ -2,7 +2,7 @@ import type { Client } from 'cassandra-driver';
 import { decodeOrderEvent } from '../../actors/order/order-events.js';
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import { createCassandraPersistenceEngine, type EventCodec } from '../../src/storage/cassandra-persistence-engine.js';
-import { schemaStatements } from '../../src/storage/schema.js';
+import { applySchema } from '../../src/storage/schema.js';
 import type { StorageCounters } from '../../src/storage/storage-counters.js';
 import { connectTestClient } from './cassandra.js';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ export const orderEventCodec: EventCodec = {
 export async function schemaKeyspace(prefix: string): Promise<{ client: Client; keyspace: string; drop(): Promise<void> }> {
   const client = await connectTestClient();
   const keyspace = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  for (const cql of schemaStatements(keyspace)) await client.execute(cql);
+  await applySchema(client, keyspace);
   return {
     client,
     keyspace,
