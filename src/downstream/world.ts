@@ -1,0 +1,203 @@
+import type { FaultSpec } from './faults.js';
+import { distanceKm, type GeoPoint } from './geo.js';
+
+/*
+ * The downstream world: every fixture rule in one place, so tests and the demo load can build
+ * orders that succeed or fail for a chosen reason without a database.
+ *
+ * Merchants
+ *   m-1 … m-50      open, accepting orders, USD, on a grid around CENTER (within ~5 km of it).
+ *   m-closed        found but closed; opens_at = the next full hour (UTC) after "now".
+ *   m-paused        open but not accepting orders.
+ *   m-rejects       open and accepting; the built-in fault rejects its tickets (SendOrder).
+ *   anything else   not found.
+ * Menus (every found merchant)
+ *   <m>-item-1 … <m>-item-5   available, price 399 + 100·k minor (499 … 899).
+ *   <m>-sold-out              unavailable, price 999.
+ * Consumers
+ *   c-<anything>    found, except c-missing* (not found) and c-blocked (found, blocked).
+ *   c-fraud         found; the built-in fault rejects it at fraud.Assess.
+ *   no "c-" prefix  not found.
+ * Payment methods (for any found consumer)
+ *   pm-<anything>   found, brand visa; last4 = the id's last 4 characters if they are digits,
+ *                   else 4242. pm-missing* is not found; pm-expired is expired.
+ *   last4 0002      the built-in fault declines it at payments.Authorize (so: pm-0002).
+ * Delivery
+ *   in range when the great-circle distance pickup→dropoff is < 8 km; fee 199 + 50/km minor,
+ *   eta 15 + 3 min/km. Postal code 00000 quotes fine but the built-in fault finds no courier
+ *   at logistics.CreateDelivery.
+ */
+export const FIXTURES = {
+  currency: 'USD',
+  center: { lat: 40.7128, lng: -74.006 },
+  merchantCount: 50,
+  maxDeliveryKm: 8,
+  closedMerchant: 'm-closed',
+  pausedMerchant: 'm-paused',
+  rejectingMerchant: 'm-rejects',
+  menuItemCount: 5,
+  blockedConsumer: 'c-blocked',
+  fraudConsumer: 'c-fraud',
+  missingConsumerPrefix: 'c-missing',
+  expiredPaymentMethod: 'pm-expired',
+  missingPaymentMethodPrefix: 'pm-missing',
+  declinedCardLast4: '0002',
+  defaultCardLast4: '4242',
+  noCourierPostalCode: '00000',
+} as const;
+
+/** Fatal business outcomes that hold unless a Reset clears them (see ResetRequest). */
+export const DEFAULT_FAULT_RULES: readonly FaultSpec[] = [
+  { target: 'payments.Authorize', kind: 'CARD_DECLINED', match: { cardLast4: FIXTURES.declinedCardLast4 } },
+  { target: 'fraud.Assess', kind: 'FRAUD_REJECTED', match: { consumerId: FIXTURES.fraudConsumer } },
+  { target: 'logistics.CreateDelivery', kind: 'NO_COURIER', match: { postalCode: FIXTURES.noCourierPostalCode } },
+  { target: 'merchant.SendOrder', kind: 'MERCHANT_REJECTED', match: { merchantId: FIXTURES.rejectingMerchant } },
+];
+
+export interface MerchantFacts {
+  merchantId: string;
+  name: string;
+  open: boolean;
+  acceptingOrders: boolean;
+  /** Epoch ms of the next opening when closed, else 0. */
+  opensAt: number;
+  currency: string;
+  location: GeoPoint;
+}
+
+export interface MenuItemFacts {
+  itemId: string;
+  name: string;
+  priceMinor: number;
+  available: boolean;
+}
+
+export interface ConsumerFacts {
+  consumerId: string;
+  name: string;
+  blocked: boolean;
+}
+
+export interface PaymentMethodFacts {
+  paymentMethodId: string;
+  consumerId: string;
+  brand: string;
+  last4: string;
+  expired: boolean;
+}
+
+export interface QuoteFacts {
+  inRange: boolean;
+  distanceKm: number;
+  maxKm: number;
+  feeMinor: number;
+  etaMinutes: number;
+}
+
+export interface World {
+  merchant(merchantId: string): MerchantFacts | undefined;
+  menu(merchantId: string): MenuItemFacts[] | undefined;
+  consumer(consumerId: string): ConsumerFacts | undefined;
+  paymentMethod(consumerId: string, paymentMethodId: string): PaymentMethodFacts | undefined;
+  quote(pickup: GeoPoint, dropoff: GeoPoint): QuoteFacts;
+}
+
+/** The ids m-1 … m-50 of the ordinary merchants, for load generators. */
+export const ordinaryMerchantIds = (): string[] =>
+  Array.from({ length: FIXTURES.merchantCount }, (_, i) => `m-${i + 1}`);
+
+export const menuItemId = (merchantId: string, k: number): string => `${merchantId}-item-${k}`;
+export const soldOutItemId = (merchantId: string): string => `${merchantId}-sold-out`;
+
+/** The card last4 the world derives from a payment method id (see the rules above). */
+export function cardLast4(paymentMethodId: string): string {
+  const tail = paymentMethodId.slice(-4);
+  return /^\d{4}$/.test(tail) ? tail : FIXTURES.defaultCardLast4;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** `now` is injected so a closed merchant's opening time is reproducible in tests. */
+export function createWorld(deps: { now: () => number }): World {
+  const special = (merchantId: string, name: string, open: boolean, accepting: boolean): MerchantFacts => ({
+    merchantId,
+    name,
+    open,
+    acceptingOrders: accepting,
+    opensAt: open ? 0 : (Math.floor(deps.now() / HOUR_MS) + 1) * HOUR_MS,
+    currency: FIXTURES.currency,
+    location: FIXTURES.center,
+  });
+
+  const merchant = (merchantId: string): MerchantFacts | undefined => {
+    if (merchantId === FIXTURES.closedMerchant) return special(merchantId, 'Closed Kitchen', false, false);
+    if (merchantId === FIXTURES.pausedMerchant) return special(merchantId, 'Paused Diner', true, false);
+    if (merchantId === FIXTURES.rejectingMerchant) return special(merchantId, 'Grumpy Grill', true, true);
+    const n = ordinaryNumber(merchantId);
+    if (n === undefined) return undefined;
+    return {
+      merchantId,
+      name: `Merchant ${n}`,
+      open: true,
+      acceptingOrders: true,
+      opensAt: 0,
+      currency: FIXTURES.currency,
+      location: gridPoint(n),
+    };
+  };
+
+  const consumer = (consumerId: string): ConsumerFacts | undefined => {
+    if (!consumerId.startsWith('c-') || consumerId.startsWith(FIXTURES.missingConsumerPrefix)) return undefined;
+    return { consumerId, name: `Consumer ${consumerId.slice(2)}`, blocked: consumerId === FIXTURES.blockedConsumer };
+  };
+
+  return {
+    merchant,
+    consumer,
+    menu(merchantId) {
+      if (!merchant(merchantId)) return undefined;
+      const items: MenuItemFacts[] = Array.from({ length: FIXTURES.menuItemCount }, (_, i) => ({
+        itemId: menuItemId(merchantId, i + 1),
+        name: `Dish ${i + 1}`,
+        priceMinor: 399 + 100 * (i + 1),
+        available: true,
+      }));
+      items.push({ itemId: soldOutItemId(merchantId), name: 'Yesterday\'s special', priceMinor: 999, available: false });
+      return items;
+    },
+    paymentMethod(consumerId, paymentMethodId) {
+      if (!consumer(consumerId)) return undefined;
+      if (!paymentMethodId.startsWith('pm-') || paymentMethodId.startsWith(FIXTURES.missingPaymentMethodPrefix)) return undefined;
+      return {
+        paymentMethodId,
+        consumerId,
+        brand: 'visa',
+        last4: cardLast4(paymentMethodId),
+        expired: paymentMethodId === FIXTURES.expiredPaymentMethod,
+      };
+    },
+    quote(pickup, dropoff) {
+      const km = distanceKm(pickup, dropoff);
+      return {
+        inRange: km < FIXTURES.maxDeliveryKm,
+        distanceKm: km,
+        maxKm: FIXTURES.maxDeliveryKm,
+        feeMinor: 199 + Math.round(km * 50),
+        etaMinutes: 15 + Math.ceil(km * 3),
+      };
+    },
+  };
+}
+
+function ordinaryNumber(merchantId: string): number | undefined {
+  const m = /^m-([1-9]\d*)$/.exec(merchantId);
+  const n = m ? Number(m[1]) : NaN;
+  return n >= 1 && n <= FIXTURES.merchantCount ? n : undefined;
+}
+
+// Ten columns by five rows, about 1.1 km apart: every ordinary merchant is a short ride from CENTER.
+function gridPoint(n: number): GeoPoint {
+  const row = Math.floor((n - 1) / 10);
+  const col = (n - 1) % 10;
+  return { lat: FIXTURES.center.lat + (row - 2) * 0.01, lng: FIXTURES.center.lng + (col - 4.5) * 0.013 };
+}

@@ -1,0 +1,76 @@
+import { expect } from 'vitest';
+import type { AuthorizeRequest } from '../../src/generated/downstream/v1/AuthorizeRequest.js';
+import type { CreateDeliveryRequest } from '../../src/generated/downstream/v1/CreateDeliveryRequest.js';
+import type { SendOrderRequest } from '../../src/generated/downstream/v1/SendOrderRequest.js';
+import { DownstreamCallError } from '../../src/downstream/downstream-call-error.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
+import { startDownstreamServer, type DownstreamServer, type DownstreamServerOptions } from '../../src/downstream/downstream-server.js';
+import type { LedgerEntry } from '../../src/downstream/ledger.js';
+import { pointAt } from '../../src/downstream/geo.js';
+import { createWorld } from '../../src/downstream/world.js';
+import { silentLogger } from '../../src/observability/logger.js';
+
+export interface Harness {
+  server: DownstreamServer;
+  clients: DownstreamClients;
+  /** Every ledger entry of one order (or all), read through GetLedger. */
+  ledger(orderId?: string): Promise<LedgerEntry[]>;
+  stop(): Promise<void>;
+}
+
+/** An in-process downstream server on a free port and a client bundle for it. */
+export async function startHarness(opts: Partial<DownstreamServerOptions> = {}): Promise<Harness> {
+  const server = await startDownstreamServer({ logger: silentLogger(), seed: 42, ...opts });
+  const clients = createDownstreamClients(server.address, { deadlineMs: 5000 });
+  return {
+    server,
+    clients,
+    async ledger(orderId = '') {
+      const page = await clients.admin.getLedger({ orderId, limit: 10_000 });
+      return page.entries;
+    },
+    async stop() {
+      clients.close();
+      await server.stop(500);
+    },
+  };
+}
+
+/** Awaits a call that must fail and returns its error, typed. */
+export async function failure(call: Promise<unknown>): Promise<DownstreamCallError> {
+  const err: unknown = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the call was expected to fail').toBeInstanceOf(DownstreamCallError);
+  return err as DownstreamCallError;
+}
+
+const world = createWorld({ now: Date.now });
+const merchantLocation = (merchantId: string) => world.merchant(merchantId)?.location ?? { lat: 0, lng: 0 };
+
+export const authorizeRequest = (orderId: string, over: Partial<AuthorizeRequest> = {}): AuthorizeRequest => ({
+  idempotencyKey: `${orderId}:authorize`,
+  orderId,
+  consumerId: 'c-1',
+  paymentMethodId: 'pm-1111',
+  amount: { currency: 'USD', minor: 2500 },
+  ...over,
+});
+
+export const createDeliveryRequest = (orderId: string, over: Partial<CreateDeliveryRequest> = {}): CreateDeliveryRequest => ({
+  idempotencyKey: `${orderId}:delivery`,
+  orderId,
+  merchantId: 'm-1',
+  dropoff: pointAt(merchantLocation(over.merchantId ?? 'm-1'), 2, 45),
+  postalCode: '10001',
+  ...over,
+});
+
+export const sendOrderRequest = (orderId: string, over: Partial<SendOrderRequest> = {}): SendOrderRequest => ({
+  idempotencyKey: `${orderId}:merchant`,
+  orderId,
+  merchantId: 'm-1',
+  lines: [{ itemId: 'm-1-item-1', name: 'Dish 1', quantity: 2 }],
+  ...over,
+});
