@@ -4,7 +4,7 @@ import type { ActiveOrderIndex } from '../src/storage/active-orders.js';
 import { spawnOrderActor, type OrderActorDeps, type OrderCommand, type OrderReply } from './order/order-actor.js';
 import type { OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
-import { isAlive, query, stopActor, type Ref, type SystemRef } from './typed-nact.js';
+import { dispatch, isAlive, query, stopActor, type Ref, type SystemRef } from './typed-nact.js';
 
 export interface OrderRegistryOptions {
   system: SystemRef;
@@ -15,6 +15,8 @@ export interface OrderRegistryOptions {
   /** How long a terminal order stays in memory (late reads, duplicate commands) before passivating. */
   lingerMs: number;
   logger: Logger;
+  /** Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty). */
+  assumeEmpty?(orderId: string): void;
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   onFenced?(orderId: string): void;
 }
@@ -36,6 +38,8 @@ export interface OrderRegistry {
 /** The node's order actors by id: spawned on demand, passivated when done, stopped when fenced. */
 export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   const actors = new Map<string, Ref<OrderCommand>>();
+  /** Orders spawned on the guess that their journal is empty, until their first append lands. */
+  const assumedNew = new Set<string>();
   const log = opts.logger;
 
   const removeFromIndex = (orderId: string) => {
@@ -56,13 +60,19 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     ref = spawnOrderActor(opts.system, orderId, {
       ...opts.actor,
       onEvent: (id, event, state) => {
+        assumedNew.delete(id);
         if (isTerminal(state.status)) {
           removeFromIndex(id);
           if (ref) passivateLater(id, ref);
         }
         opts.onEvent?.(id, event, state);
       },
-      onFenced: (id) => opts.onFenced?.(id),
+      onFenced: (id, command) => {
+        if (actors.get(id) === ref) actors.delete(id);
+        if (!assumedNew.delete(id)) return opts.onFenced?.(id);
+        // The guess was wrong (a redelivered command for a known order): recover for real, retry.
+        setImmediate(() => { const revived = ensure(id); if (command) dispatch(revived, command); });
+      },
       onStopped: (id) => {
         if (actors.get(id) === ref) actors.delete(id);
       },
@@ -77,6 +87,11 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   return {
     async place(order) {
       await opts.index.add(opts.shardOf(order.orderId), order.orderId, order.placedAt);
+      const existing = actors.get(order.orderId);
+      if (opts.assumeEmpty && !(existing && isAlive(existing))) {
+        opts.assumeEmpty(order.orderId);
+        assumedNew.add(order.orderId);
+      }
       return ask(order.orderId, (replyTo) => ({ type: 'place', order, replyTo }));
     },
     cancel: (orderId, reason) => ask(orderId, (replyTo) => ({ type: 'cancel', reason, replyTo })),

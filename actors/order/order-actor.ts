@@ -28,8 +28,8 @@ export interface OrderActorDeps {
   logger: Logger;
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
-  /** Another writer appended to this order's journal: this actor stopped and must not be revived blindly. */
-  onFenced?(orderId: string): void;
+  /** Another writer appended to this order's journal: this actor stopped; `command` was not handled. */
+  onFenced?(orderId: string, command: OrderCommand | undefined): void;
   onStopped?(orderId: string): void;
 }
 
@@ -133,7 +133,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
       child = undefined;
       if (err instanceof JournalConflictError) {
         log.warn({ seq: err.seq }, 'another writer owns this order: stopping');
-        deps.onFenced?.(orderId);
+        deps.onFenced?.(orderId, msg as OrderCommand | undefined);
         return 'stop';
       }
       storageFailures += 1;

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authorizeRequest, failure, startHarness, type Harness } from './harness.js';
+import { authorizeRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 const timed = async (work: () => Promise<unknown>): Promise<number> => {
   const started = performance.now();

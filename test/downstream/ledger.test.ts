@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorizeRequest, failure, startHarness, type Harness } from './harness.js';
+import { authorizeRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 describe('GetLedger', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorizeRequest, failure, startHarness, type Harness } from './harness.js';
+import { authorizeRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 describe('payments money rules', () => {
   let h: Harness;

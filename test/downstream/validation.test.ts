@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorizeRequest, createDeliveryRequest, failure, sendOrderRequest, startHarness, type Harness } from './harness.js';
+import { authorizeRequest, createDeliveryRequest, failure, sendOrderRequest, startHarness, type Harness } from '../support/downstream.js';
 
 describe('bad input', () => {
   let h: Harness;

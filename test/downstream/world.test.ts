@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pointAt } from '../../src/downstream/geo.js';
 import { createWorld, FIXTURES, ordinaryMerchantIds } from '../../src/downstream/world.js';
-import { createDeliveryRequest, failure, startHarness, type Harness } from './harness.js';
+import { createDeliveryRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 describe('the fixture world', () => {
   const now = Date.UTC(2030, 0, 1, 12, 34);

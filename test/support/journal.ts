@@ -1,19 +1,12 @@
 import type { Client } from 'cassandra-driver';
 import { decodeOrderEvent } from '../../actors/order/order-events.js';
 import type { OrderEvent } from '../../actors/order/order-events.js';
-import { createCassandraPersistenceEngine, type EventCodec } from '../../src/storage/cassandra-persistence-engine.js';
+import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
+import { orderEventCodec } from '../../actors/order-runtime.js';
 import { applySchema } from '../../src/storage/schema.js';
 import type { StorageCounters } from '../../src/storage/storage-counters.js';
 import { connectTestClient } from './cassandra.js';
 import { randomBytes } from 'node:crypto';
-
-export const orderEventCodec: EventCodec = {
-  encode: (data) => {
-    const e = data as OrderEvent;
-    return { type: e.type, version: e.v, payload: JSON.stringify(e) };
-  },
-  decode: decodeOrderEvent,
-};
 
 /** A fresh keyspace with the service's schema, and a client bound to nothing (queries name it). */
 export async function schemaKeyspace(prefix: string): Promise<{ client: Client; keyspace: string; drop(): Promise<void> }> {

@@ -1,0 +1,89 @@
+import type { Client } from 'cassandra-driver';
+import type { Logger } from '../src/observability/logger.js';
+import { shardOf } from '../src/domain/shard-of.js';
+import { createActiveOrderIndex } from '../src/storage/active-orders.js';
+import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
+import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
+import type { CheckoutSteps } from './order/checkout-flow.js';
+import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
+import type { OrderState } from './order/order-state.js';
+import { createOrderRegistry, type OrderRegistry } from './order-registry.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { StepReport } from './steps/step-runner.js';
+import { startActorSystem, type SystemRef } from './typed-nact.js';
+
+export const orderEventCodec: EventCodec = {
+  encode: (data) => {
+    const event = data as OrderEvent;
+    return { type: event.type, version: event.v, payload: JSON.stringify(event) };
+  },
+  decode: decodeOrderEvent,
+};
+
+export interface OrderRuntimeOptions {
+  nodeId: string;
+  client: Client;
+  keyspace: string;
+  steps: CheckoutSteps;
+  shards: number;
+  stepPolicy: RetryPolicy;
+  compensationPolicy?: RetryPolicy;
+  snapshotEvery: number;
+  lingerMs?: number;
+  queryTimeoutMs?: number;
+  counters?: StorageCounters;
+  logger: Logger;
+  clock?: () => number;
+  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
+  onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
+  onFenced?(orderId: string): void;
+}
+
+export interface OrderRuntime {
+  system: SystemRef;
+  registry: OrderRegistry;
+  shardOf(orderId: string): number;
+  stop(): void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The order actors of one node, wired to Cassandra and the downstream steps. */
+export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
+  const counters = opts.counters ?? noCounters;
+  const engine = createCassandraPersistenceEngine({ client: opts.client, keyspace: opts.keyspace, writerId: opts.nodeId, codec: orderEventCodec, counters });
+  const system = startActorSystem(`orders-${opts.nodeId}-${Date.now().toString(36)}`, engine);
+  const shard = (orderId: string) => shardOf(orderId, opts.shards);
+  const registry = createOrderRegistry({
+    system,
+    index: createActiveOrderIndex({ client: opts.client, keyspace: opts.keyspace, counters }),
+    shardOf: shard,
+    queryTimeoutMs: opts.queryTimeoutMs ?? 10_000,
+    lingerMs: opts.lingerMs ?? 30_000,
+    logger: opts.logger,
+    assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
+    onEvent: opts.onEvent,
+    onFenced: opts.onFenced,
+    actor: {
+      engine,
+      nodeId: opts.nodeId,
+      clock: opts.clock ?? Date.now,
+      snapshotEvery: opts.snapshotEvery,
+      recoveryPolicy: { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 5_000 },
+      logger: opts.logger,
+      onAttemptFailed: opts.onAttemptFailed,
+      runner: {
+        steps: opts.steps,
+        stepPolicy: opts.stepPolicy,
+        compensationPolicy: opts.compensationPolicy ?? { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: opts.stepPolicy.baseDelayMs, maxDelayMs: opts.stepPolicy.maxDelayMs },
+        sleep,
+      },
+    },
+  });
+  return {
+    system,
+    registry,
+    shardOf: shard,
+    stop: () => registry.stopAll(),
+  };
+}

@@ -1,0 +1,91 @@
+import type { OrderEvent } from '../../actors/order/order-events.js';
+import type { OrderState } from '../../actors/order/order-state.js';
+import { createOrderRuntime, type OrderRuntime } from '../../actors/order-runtime.js';
+import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
+import type { RetryPolicy } from '../../actors/retry-policy.js';
+import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
+import { isTerminal } from '../../src/domain/order.js';
+import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import type { LedgerEntry } from '../../src/downstream/ledger.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { tallyCounters } from '../../src/storage/storage-counters.js';
+import { startHarness, type Harness } from './downstream.js';
+import { schemaKeyspace } from './journal.js';
+import type { Client } from 'cassandra-driver';
+
+export const fastRetries: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40 };
+
+export interface NodeUnderTest {
+  nodeId: string;
+  runtime: OrderRuntime;
+  counters: ReturnType<typeof tallyCounters>;
+  fenced: string[];
+  /** Resolves with the order's state once it is terminal on this node. */
+  terminal(orderId: string, timeoutMs?: number): Promise<OrderState>;
+  eventsOf(orderId: string): OrderEvent[];
+}
+
+export interface OrderHarness {
+  downstream: Harness;
+  client: Client;
+  keyspace: string;
+  /** A node: an actor system with its own registry over the shared keyspace and downstream. */
+  node(nodeId: string, opts?: { steps?: (real: CheckoutSteps) => CheckoutSteps; stepPolicy?: RetryPolicy; snapshotEvery?: number }): NodeUnderTest;
+  ledger(orderId: string): Promise<LedgerEntry[]>;
+  /** Ledger invariants for these orders given their final statuses; [] when all hold. */
+  violations(statuses: Record<string, string>): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/** Real Cassandra (a fresh keyspace) and a real downstream gRPC server, with nodes made on demand. */
+export async function startOrderHarness(prefix: string, downstreamOpts: Parameters<typeof startHarness>[0] = {}): Promise<OrderHarness> {
+  const ks = await schemaKeyspace(prefix);
+  const downstream = await startHarness(downstreamOpts);
+  const nodes: NodeUnderTest[] = [];
+  const realSteps = grpcCheckoutSteps(downstream.clients, 2_000);
+
+  const node: OrderHarness['node'] = (nodeId, opts = {}) => {
+    const counters = tallyCounters();
+    const events = new Map<string, OrderEvent[]>();
+    const waiters = new Map<string, Array<(s: OrderState) => void>>();
+    const fenced: string[] = [];
+    const runtime = createOrderRuntime({
+      nodeId, client: ks.client, keyspace: ks.keyspace, shards: 12, counters,
+      steps: opts.steps ? opts.steps(realSteps) : realSteps,
+      stepPolicy: opts.stepPolicy ?? fastRetries,
+      snapshotEvery: opts.snapshotEvery ?? 50,
+      lingerMs: 60_000,
+      logger: silentLogger(),
+      onEvent: (orderId, event, state) => {
+        events.set(orderId, [...(events.get(orderId) ?? []), event]);
+        if (isTerminal(state.status)) for (const w of waiters.get(orderId) ?? []) w(state);
+      },
+      onFenced: (orderId) => fenced.push(orderId),
+    });
+    const terminal = async (orderId: string, timeoutMs = 20_000) => {
+      const now = (await runtime.registry.get(orderId)).state;
+      if (isTerminal(now.status)) return now;
+      return new Promise<OrderState>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${orderId} not terminal on ${nodeId} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.set(orderId, [...(waiters.get(orderId) ?? []), (s) => { clearTimeout(timer); resolve(s); }]);
+      });
+    };
+    const made: NodeUnderTest = { nodeId, runtime, counters, fenced, terminal, eventsOf: (id) => events.get(id) ?? [] };
+    nodes.push(made);
+    return made;
+  };
+
+  const ledger = (orderId: string) => downstream.ledger(orderId);
+  return {
+    downstream, client: ks.client, keyspace: ks.keyspace, node, ledger,
+    async violations(statuses) {
+      const entries = (await Promise.all(Object.keys(statuses).map(ledger))).flat();
+      return checkLedger(entries, statuses).violations.map((v) => `${v.orderId}: ${v.rule} ${v.detail}`);
+    },
+    async stop() {
+      for (const n of nodes) n.runtime.stop();
+      await downstream.stop();
+      await ks.drop();
+    },
+  };
+}
