@@ -105,6 +105,7 @@ export interface EventSourcedOptions<S, C, E> {
   onEvent(state: S, event: E): S;
   /** Snapshot after every N events; awaited and reported, unlike nact's fire-and-forget ones. */
   snapshotEvery?: number;
+  /** The engine the actor system was started with (nact keeps one per system); snapshots go through it. */
   engine: PersistenceEngine;
   onSnapshotFailed?: (err: unknown) => void;
   idleAfterMs?: number;
