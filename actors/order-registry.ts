@@ -27,7 +27,7 @@ export interface OrderRegistry {
   cancel(orderId: string, reason: string): Promise<OrderReply>;
   /** The order's state, recovering its actor from the journal if it is not in memory. */
   get(orderId: string): Promise<OrderReply>;
-  /** Brings the shard's unfinished orders back to life; returns how many it woke. */
+  /** Brings the shard's unfinished orders back to life (they carry on by themselves); returns how many are listed. */
   recoverShard(shard: number): Promise<number>;
   /** Stops the actors of one shard (it is being handed to another node). */
   releaseShard(shard: number): void;
@@ -40,6 +40,8 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   const actors = new Map<string, Ref<OrderCommand>>();
   /** Orders spawned on the guess that their journal is empty, until their first append lands. */
   const assumedNew = new Set<string>();
+  /** Orders woken by a shard recovery, until their actor reports what it found. */
+  const waking = new Set<string>();
   const log = opts.logger;
 
   const removeFromIndex = (orderId: string) => {
@@ -66,6 +68,14 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
           if (ref) passivateLater(id, ref);
         }
         opts.onEvent?.(id, event, state);
+      },
+      onResumed: (id, state) => {
+        if (!waking.delete(id)) return;
+        if (state.status === 'NEW' || isTerminal(state.status)) {
+          // Listed but finished, or never persisted (its command was never handled): unlist it.
+          removeFromIndex(id);
+          if (ref) stopActor(ref);
+        }
       },
       onFenced: (id, command) => {
         if (actors.get(id) === ref) actors.delete(id);
@@ -98,19 +108,13 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     get: (orderId) => ask(orderId, (replyTo) => ({ type: 'get', replyTo })),
     async recoverShard(shard) {
       const ids = await opts.index.list(shard);
-      let woken = 0;
-      await Promise.all(ids.map(async (orderId) => {
-        const { state } = await ask(orderId, (replyTo) => ({ type: 'get', replyTo }));
-        if (state.status === 'NEW' || isTerminal(state.status)) {
-          // Listed but finished (or never persisted because its command was never handled): unlist it.
-          removeFromIndex(orderId);
-          const ref = actors.get(orderId);
-          if (ref) stopActor(ref);
-        } else {
-          woken += 1;
-        }
-      }));
-      return woken;
+      for (const orderId of ids) {
+        const existing = actors.get(orderId);
+        if (existing && isAlive(existing)) continue;
+        waking.add(orderId);
+        ensure(orderId); // recovers from the journal, then its `resume` carries the order on
+      }
+      return ids.length;
     },
     releaseShard(shard) {
       for (const [orderId, ref] of actors) {

@@ -30,6 +30,8 @@ export interface OrderActorDeps {
   onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
   /** Another writer appended to this order's journal: this actor stopped; `command` was not handled. */
   onFenced?(orderId: string, command: OrderCommand | undefined): void;
+  /** After every `resume`, with the state it found (a recovered actor reports here first). */
+  onResumed?(orderId: string, state: OrderState): void;
   onStopped?(orderId: string): void;
 }
 
@@ -94,7 +96,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
       case 'resume': {
         const action = nextAction(state);
         if (action.kind === 'close') return persistThenDrive({ type: 'OrderClosed', outcome: action.outcome, ...stamp() }, me);
-        return { andThen: (s) => drive(s, me) };
+        return { andThen: (s) => { deps.onResumed?.(orderId, s); drive(s, me); } };
       }
       case 'attempt-failed':
         if (isCurrent(cmd)) deps.onAttemptFailed?.(orderId, cmd);
