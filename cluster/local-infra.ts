@@ -17,6 +17,8 @@ export interface LocalInfraOptions {
   topics: TopicPlan[];
   cassandraDataDir?: string;
   cassandraHeapMb?: number;
+  /** For jobs that need only Cassandra (some benchmarks). */
+  skipKafka?: boolean;
   logger: Logger;
 }
 
@@ -69,7 +71,9 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
 
     let broker: MockBroker | undefined;
     let brokers = opts.kafkaBrokers;
-    if (!brokers?.length) {
+    if (opts.skipKafka) {
+      brokers = [];
+    } else if (!brokers?.length) {
       const t0 = Date.now();
       broker = await startMockBroker({ topics: opts.topics });
       timings.brokerMs = Date.now() - t0;
