@@ -4,6 +4,12 @@ import { pricedOrder } from '../support/orders.js';
 import { startOrderHarness, type NodeUnderTest, type OrderHarness } from '../support/order-harness.js';
 import { journalOf } from '../support/journal.js';
 
+async function counterValue(node: NodeUnderTest, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await node.metrics.getSingleMetric(name)?.get();
+  const match = metric?.values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return (match ?? []).reduce((sum, v) => sum + v.value, 0);
+}
+
 const operations = (entries: Array<{ operation: string }>) => entries.map((e) => e.operation);
 
 describe('an order actor on real Cassandra and real downstream services', () => {
@@ -73,7 +79,8 @@ describe('an order actor on real Cassandra and real downstream services', () => 
     expect(await h.violations({ [order.orderId]: 'FAILED' })).toEqual([]);
   });
 
-  it('retries transient failures and completes, marking the order as saved by retry', async () => {
+  it('retries transient failures and completes, counting the order as saved by retry', async () => {
+    const savedBefore = await counterValue(node, 'checkout_orders_saved_by_retry_total');
     const order = pricedOrder();
     await h.downstream.clients.admin.setFaults({ rules: [{ target: 'payments.Authorize', kind: 'UNAVAILABLE', firstCalls: 2, matchOrderId: order.orderId }] });
     await node.runtime.registry.place(order);
@@ -82,6 +89,8 @@ describe('an order actor on real Cassandra and real downstream services', () => 
     expect(state.status).toBe('COMPLETED');
     expect(state.completed.authorize?.attempts).toBe(3);
     expect(state.retried).toBe(true);
+    expect(await counterValue(node, 'checkout_orders_saved_by_retry_total')).toBe(savedBefore + 1);
+    expect(await counterValue(node, 'checkout_step_attempt_failures_total', { step: 'authorize', kind: 'run' })).toBeGreaterThanOrEqual(2);
   });
 
   it('compensates instead of hanging when a service stays down past the retry budget', async () => {

@@ -12,11 +12,14 @@ import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { startHarness, type Harness } from './downstream.js';
 import { schemaKeyspace } from './journal.js';
 import type { Client } from 'cassandra-driver';
+import { Registry } from 'prom-client';
+import { createOrderMetrics } from '../../src/observability/order-metrics.js';
 
 export const fastRetries: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40 };
 
 export interface NodeUnderTest {
   nodeId: string;
+  metrics: Registry;
   runtime: OrderRuntime;
   counters: ReturnType<typeof tallyCounters>;
   fenced: string[];
@@ -46,6 +49,8 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
 
   const node: OrderHarness['node'] = (nodeId, opts = {}) => {
     const counters = tallyCounters();
+    const metrics = new Registry();
+    const orderMetrics = createOrderMetrics(metrics);
     const events = new Map<string, OrderEvent[]>();
     const waiters = new Map<string, Array<(s: OrderState) => void>>();
     const fenced: string[] = [];
@@ -56,7 +61,9 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
       snapshotEvery: opts.snapshotEvery ?? 50,
       lingerMs: 60_000,
       logger: silentLogger(),
+      onAttemptFailed: (_orderId, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
       onEvent: (orderId, event, state) => {
+        orderMetrics.onEvent(orderId, event, state);
         events.set(orderId, [...(events.get(orderId) ?? []), event]);
         if (isTerminal(state.status)) for (const w of waiters.get(orderId) ?? []) w(state);
       },
@@ -70,7 +77,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
         waiters.set(orderId, [...(waiters.get(orderId) ?? []), (s) => { clearTimeout(timer); resolve(s); }]);
       });
     };
-    const made: NodeUnderTest = { nodeId, runtime, counters, fenced, terminal, eventsOf: (id) => events.get(id) ?? [] };
+    const made: NodeUnderTest = { nodeId, metrics, runtime, counters, fenced, terminal, eventsOf: (id) => events.get(id) ?? [] };
     nodes.push(made);
     return made;
   };

@@ -1,0 +1,38 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { OrderEvent } from '../../actors/order/order-events.js';
+import type { OrderState } from '../../actors/order/order-state.js';
+import { isTerminal } from '../domain/order.js';
+import type { StorageCounters } from '../storage/storage-counters.js';
+
+export interface OrderMetrics {
+  onEvent(orderId: string, event: OrderEvent, state: OrderState): void;
+  onAttemptFailed(step: string, kind: 'run' | 'compensate'): void;
+  storage: StorageCounters;
+}
+
+/** The order runtime's Prometheus metrics, registered on the registry passed in (no globals). */
+export function createOrderMetrics(registry: Registry): OrderMetrics {
+  const events = new Counter({ name: 'checkout_order_events_total', help: 'Persisted order events by type', labelNames: ['type'], registers: [registry] });
+  const terminal = new Counter({ name: 'checkout_orders_terminal_total', help: 'Orders that reached a terminal state, by state', labelNames: ['status'], registers: [registry] });
+  const savedByRetry = new Counter({ name: 'checkout_orders_saved_by_retry_total', help: 'Completed orders that met a transient failure on the way', registers: [registry] });
+  const attemptFailures = new Counter({ name: 'checkout_step_attempt_failures_total', help: 'Failed attempts of steps and compensations', labelNames: ['step', 'kind'], registers: [registry] });
+  const compensations = new Counter({ name: 'checkout_compensations_total', help: 'Completed compensations by step', labelNames: ['step'], registers: [registry] });
+  const orderSeconds = new Histogram({
+    name: 'checkout_order_duration_seconds', help: 'From OrderPlaced to a terminal state', labelNames: ['status'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry],
+  });
+  const storageOps = new Counter({ name: 'checkout_storage_ops_total', help: 'Cassandra operations by kind and table', labelNames: ['op', 'table'], registers: [registry] });
+
+  return {
+    onEvent(_orderId, event, state) {
+      events.inc({ type: event.type });
+      if (event.type === 'StepCompensated') compensations.inc({ step: event.step });
+      if (!isTerminal(state.status)) return;
+      terminal.inc({ status: state.status });
+      if (state.status === 'COMPLETED' && state.retried) savedByRetry.inc();
+      if (state.order) orderSeconds.observe({ status: state.status }, Math.max(0, event.at - state.order.placedAt) / 1000);
+    },
+    onAttemptFailed: (step, kind) => attemptFailures.inc({ step, kind }),
+    storage: { count: (op, table) => storageOps.inc({ op, table }) },
+  };
+}
