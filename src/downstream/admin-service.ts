@@ -5,7 +5,7 @@ import type { DownstreamState } from './downstream-state.js';
 import { faultSpecFromProto } from './faults.js';
 import { MAX_PAGE } from './ledger.js';
 import { toServiceError } from './service-error.js';
-import type { StatusCodec } from './status-details.js';
+import type { StatusCodec } from '../grpc/status-details.js';
 
 /**
  * The test and operations surface. Not counted in the ledger's calls, never delayed or faulted:

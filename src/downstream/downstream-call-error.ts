@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import type { StatusCodec } from './status-details.js';
+import type { StatusCodec } from '../grpc/status-details.js';
 
 const RETRIABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadDownstreamProto } from '../grpc/protos.js';
 import { DownstreamCallError } from './downstream-call-error.js';
-import { createStatusCodec, type StatusCodec } from './status-details.js';
+import { createStatusCodec, type StatusCodec } from '../grpc/status-details.js';
 
 export interface CallOptions {
   /** Milliseconds from now; the bundle's default when unset. */

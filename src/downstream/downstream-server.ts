@@ -11,7 +11,7 @@ import { logisticsHandlers } from './logistics-service.js';
 import { merchantHandlers } from './merchant-service.js';
 import type { Runtime } from './operation-handler.js';
 import { paymentsHandlers } from './payments-service.js';
-import { createStatusCodec } from './status-details.js';
+import { createStatusCodec } from '../grpc/status-details.js';
 
 export interface DownstreamServerOptions {
   /** Default 127.0.0.1. */

@@ -7,7 +7,7 @@ import type { LatencyTable } from './latency.js';
 import type { Ledger, LedgerDraft } from './ledger.js';
 import type { Operation } from './operations.js';
 import { toServiceError } from './service-error.js';
-import type { StatusCodec } from './status-details.js';
+import type { StatusCodec } from '../grpc/status-details.js';
 import { requireText } from './validate.js';
 
 /** What every operation handler needs, passed in once by the server. */

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { DownstreamError, ERROR_DOMAIN, internalError } from './downstream-errors.js';
-import { STATUS_DETAILS_KEY, type StatusCodec } from './status-details.js';
+import { STATUS_DETAILS_KEY, type StatusCodec } from '../grpc/status-details.js';
 
 /**
  * The gRPC form of a refusal: status code, message, and a google.rpc.Status trailer with the
