@@ -45,3 +45,23 @@ export class JournalConflictError extends Error {
     super(`journal of ${orderId} already has an event at seq ${seq}: another writer owns this order`);
   }
 }
+
+/** One unmet business condition, as google.rpc.PreconditionFailure words it. */
+export interface PreconditionViolation {
+  /** What kind of thing: ITEM_UNAVAILABLE, STORE_CLOSED, ADDRESS_OUT_OF_RANGE, … */
+  type: string;
+  /** Which thing: `items/m-1-sold-out`, `merchants/m-closed`, … */
+  subject: string;
+  /** What the customer can do about it. */
+  description: string;
+}
+
+/**
+ * A request the business cannot take as it is (item unavailable, store closed, address out of
+ * range): FAILED_PRECONDITION at the edge, naming each subject and what to do. Nothing is stored.
+ */
+export class BusinessRejection extends FatalError {
+  constructor(reason: string, customerMessage: string, readonly violations: PreconditionViolation[], readonly metadata: Record<string, string> = {}) {
+    super(reason, customerMessage);
+  }
+}
