@@ -115,6 +115,9 @@ export interface EventSourcedOptions<S, C, E> {
 
 interface Versioned<S> { state: S; seq: number }
 
+/** The state inside a snapshot written by an event-sourced actor (for read-only folds elsewhere). */
+export const snapshotState = <S>(data: unknown): S => (data as Versioned<S>).state;
+
 export function spawnEventSourced<S, C, E>(parent: Ref<never>, name: string, opts: EventSourcedOptions<S, C, E>): Ref<C> {
   const handler = async (raw: unknown, msg: unknown, ctx: NactContext): Promise<Versioned<S>> => {
     const current = raw as Versioned<S>;

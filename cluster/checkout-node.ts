@@ -1,5 +1,5 @@
 import type { Client } from 'cassandra-driver';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from '../src/config/config.js';
 import { startGrpcServer, type GrpcServerHandle } from '../src/edge/grpc-server.js';
 import { loadCheckoutProto } from '../src/grpc/protos.js';
@@ -28,12 +28,16 @@ export async function startCheckoutNode(config: Config, logger: Logger): Promise
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn' }, logger);
-  const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  // Idempotent, so a retried send never duplicates a command; retries are bounded by callers' deadlines.
+  const producer = kafka.producer({
+    idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+  });
   const closers: Array<() => Promise<void>> = [];
   try {
     await connectWithRetry(cassandra, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
     closers.push(() => cassandra.shutdown());
-    await connectKafka(producer, config.KAFKA_BROKERS);
+    await connectKafka(producer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
     closers.push(() => producer.disconnect());
 
     const checkoutProto = loadCheckoutProto();
@@ -70,11 +74,16 @@ export async function startCheckoutNode(config: Config, logger: Logger): Promise
   }
 }
 
-async function connectKafka(producer: Producer, brokers: string[]): Promise<void> {
+async function connectKafka(producer: Producer, brokers: string[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); });
   try {
-    await producer.connect();
+    await Promise.race([producer.connect(), timeout]);
   } catch (err) {
+    void producer.disconnect().catch(() => undefined);
     throw new Error(`Cannot reach Kafka at ${brokers.join(', ')} (${(err as Error).message}). Point KAFKA_BROKERS at a running cluster (host:port[,host:port]), or leave it unset to let the project start its own broker.`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -2,6 +2,7 @@
  * A checkout node process. Configuration comes from env vars (src/config/config.ts); it prints
  * one JSON log line `node ready` with its addresses, and stops gracefully on SIGTERM or SIGINT.
  */
+import * as grpc from '@grpc/grpc-js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startCheckoutNode } from './checkout-node.js';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
+  // grpc-js writes its own errors to stderr; route them into the structured log instead.
+  grpc.setLogger({ error: (...a: unknown[]) => logger.debug({ grpc: a.join(' ') }, 'grpc-js'), info: () => undefined, debug: () => undefined });
   let node;
   try {
     node = await startCheckoutNode(config, logger);
@@ -23,7 +26,9 @@ async function main(): Promise<void> {
     process.stderr.write(`checkout node: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  logger.info({ grpcAddress: node.grpcAddress, pool: config.NODE_POOL }, 'node ready');
+  logger.info({ grpcAddress: node.grpcAddress, pool: config.NODE_POOL }, 'node started');
+  // Written directly, not through the logger, so a quiet LOG_LEVEL cannot hide it from launchers.
+  process.stdout.write(`${JSON.stringify({ msg: 'node ready', nodeId: config.NODE_ID, grpcAddress: node.grpcAddress, pool: config.NODE_POOL })}\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -32,6 +32,8 @@ const schema = z.object({
   KAFKA_COMMAND_PARTITIONS: positiveInt.max(1024).default(12),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),
+  /** How long a starting node waits for Kafka before giving up with a clear message. */
+  KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 
   DOWNSTREAM_ADDRESS: hostPort.optional(),
   AUTH_SECRET: z.string().min(32, 'use at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
@@ -52,9 +54,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.');
+    const name = String(issue.path[0] ?? '');
+    const item = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : '';
     const missing = issue.code === 'invalid_type' && env[name] === undefined;
-    return `  ${name}: ${missing ? 'is required' : issue.message}${missing ? hintFor(name) : ''}`;
+    return `  ${name}: ${missing ? 'is required' : `${issue.message}${item}`}${missing ? hintFor(name) : ''}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }

@@ -46,7 +46,8 @@ export async function startGrpcServer(opts: {
 }
 
 function portError(host: string, port: number, err: Error): Error {
-  if (/EADDRINUSE|address already in use/i.test(err.message)) {
+  // grpc-js reports a taken port only as "No address added out of total 1 resolved".
+  if (/EADDRINUSE|address already in use|No address added/i.test(err.message)) {
     return new Error(`gRPC port ${host}:${port} is already in use: stop what holds it or set GRPC_PORT to another port (0 picks a free one)`);
   }
   return new Error(`cannot listen for gRPC on ${host}:${port}: ${err.message}`);

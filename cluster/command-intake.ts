@@ -1,0 +1,81 @@
+import type { Kafka, TopicPartitions } from 'kafkajs';
+import type { OrderRegistry } from '../actors/order-registry.js';
+import type { Logger } from '../src/observability/logger.js';
+import { commandOrderId, decodeOrderCommand } from '../src/messaging/order-commands.js';
+import { createResilientConsumer, type ResilientConsumer } from '../src/messaging/resilient-consumer.js';
+
+export interface CommandIntakeOptions {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  registry: OrderRegistry;
+  sessionTimeout: number;
+  heartbeatInterval: number;
+  logger: Logger;
+  onShardsChanged?(owned: number[]): void;
+}
+
+export interface CommandIntake {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ownedShards(): number[];
+}
+
+/**
+ * Shards are the partitions of `order-commands`, ownership is the consumer group's assignment.
+ * A node hands each command to its order's actor and lets the offset be committed only once the
+ * actor has persisted it; when the group gives it a shard it wakes the shard's unfinished
+ * orders, and when the shard leaves it stops their actors (the journal fences any straggler).
+ */
+export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
+  const log = opts.logger;
+  let owned = new Set<number>();
+
+  const onAssigned = (assignment: TopicPartitions[]) => {
+    const next = new Set(assignment.filter((a) => a.topic === opts.topic).flatMap((a) => a.partitions));
+    const gained = [...next].filter((s) => !owned.has(s));
+    const lost = [...owned].filter((s) => !next.has(s));
+    owned = next;
+    for (const shard of lost) opts.registry.releaseShard(shard);
+    for (const shard of gained) {
+      opts.registry.recoverShard(shard).then(
+        (listed) => log.info({ shard, listed }, 'took shard: woke its unfinished orders'),
+        (err: unknown) => log.error({ shard, err: String(err) }, 'could not list the shard\'s orders'),
+      );
+    }
+    if (gained.length || lost.length) {
+      log.info({ owned: [...owned].sort((a, b) => a - b), gained, lost }, 'shard ownership changed');
+      opts.onShardsChanged?.([...owned]);
+    }
+  };
+
+  const consumer: ResilientConsumer = createResilientConsumer(
+    { kafka: opts.kafka, logger: log },
+    { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: 100 },
+    {
+      partitionsConsumedConcurrently: 12,
+      eachMessage: async ({ partition, message }) => {
+        const cmd = decodeOrderCommand(message.value);
+        if (!cmd) {
+          log.warn({ partition, offset: message.offset }, 'skipping an unreadable command');
+          return;
+        }
+        // Awaited: the offset is committed only after the actor has persisted the command.
+        if (cmd.type === 'place') await opts.registry.place(cmd.order);
+        else await opts.registry.cancel(cmd.orderId, cmd.reason);
+        log.debug({ orderId: commandOrderId(cmd), type: cmd.type, partition }, 'command handled');
+      },
+    },
+    { onAssigned },
+  );
+
+  return {
+    start: () => consumer.start(),
+    async stop() {
+      await consumer.stop();
+      for (const shard of owned) opts.registry.releaseShard(shard);
+      owned = new Set();
+    },
+    ownedShards: () => [...owned].sort((a, b) => a - b),
+  };
+}

@@ -1,0 +1,74 @@
+import cassandra, { type Client } from 'cassandra-driver';
+import { noCounters, type StorageCounters } from './storage-counters.js';
+
+/** What a key's first request came to; replayed to every later request with the same key. */
+export type KeyOutcome =
+  | { kind: 'accepted'; orderId: string; totalMinor: number; currency: string }
+  | { kind: 'rejected'; reason: string; error: string };
+
+export type Reservation =
+  /** This request holds the key now: go on and record the outcome. */
+  | { kind: 'reserved'; reservedAt: number }
+  /** Another request holds it: `outcome` is undefined while that one is still running. */
+  | { kind: 'taken'; orderId: string; requestHash: string; outcome?: KeyOutcome };
+
+export interface IdempotencyStore {
+  reserve(consumerId: string, key: string, requestHash: string, orderId: string): Promise<Reservation>;
+  /** Records the outcome; it expires with the key (`reservedAt` from `reserve`). */
+  complete(consumerId: string, key: string, outcome: KeyOutcome, reservedAt: number): Promise<void>;
+  /** Frees a key whose request failed for a passing reason, so a retry runs anew. */
+  release(consumerId: string, key: string): Promise<void>;
+  read(consumerId: string, key: string): Promise<Reservation | undefined>;
+}
+
+/**
+ * Idempotency keys scoped to the consumer, in Cassandra: a conditional insert reserves a key for
+ * exactly one request (with its hash), and the key expires after `ttlSeconds` (24 h by default,
+ * as Stripe's do), after which the same key starts anew.
+ */
+export function createIdempotencyStore(opts: { client: Client; keyspace: string; ttlSeconds: number; counters?: StorageCounters; clock?: () => number }): IdempotencyStore {
+  const { client, keyspace: ks, ttlSeconds } = opts;
+  const counters = opts.counters ?? noCounters;
+  const clock = opts.clock ?? Date.now;
+  const { consistencies } = cassandra.types;
+  const lwt = { prepare: true, consistency: consistencies.quorum, serialConsistency: consistencies.serial };
+  const plain = { prepare: true, consistency: consistencies.quorum };
+
+  const toReservation = (row: cassandra.types.Row): Reservation => ({
+    kind: 'taken',
+    orderId: row.order_id as string,
+    requestHash: row.request_hash as string,
+    ...(row.outcome ? { outcome: JSON.parse(row.outcome as string) as KeyOutcome } : {}),
+  });
+
+  return {
+    async reserve(consumerId, key, requestHash, orderId) {
+      counters.count('lwt', 'idempotency_keys');
+      const reservedAt = clock();
+      const rs = await client.execute(
+        `INSERT INTO ${ks}.idempotency_keys (consumer_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS USING TTL ${ttlSeconds}`,
+        [consumerId, key, requestHash, orderId, BigInt(reservedAt)], lwt);
+      if (rs.wasApplied()) return { kind: 'reserved', reservedAt };
+      return toReservation(rs.first());
+    },
+    async complete(consumerId, key, outcome, reservedAt) {
+      counters.count('write', 'idempotency_keys');
+      // The outcome must die with the row's other cells, or an expired key would linger half-alive.
+      const remaining = Math.max(1, ttlSeconds - Math.floor((clock() - reservedAt) / 1000));
+      await client.execute(
+        `UPDATE ${ks}.idempotency_keys USING TTL ${remaining} SET outcome = ? WHERE consumer_id = ? AND idempotency_key = ?`,
+        [JSON.stringify(outcome), consumerId, key], plain);
+    },
+    async release(consumerId, key) {
+      counters.count('write', 'idempotency_keys');
+      await client.execute(`DELETE FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`, [consumerId, key], plain);
+    },
+    async read(consumerId, key) {
+      counters.count('read', 'idempotency_keys');
+      const rs = await client.execute(`SELECT request_hash, order_id, outcome FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`,
+        [consumerId, key], { ...plain, consistency: consistencies.serial });
+      const row = rs.first();
+      return row ? toReservation(row) : undefined;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProto } from 'grpc-health-check';
+import { describe, expect, it } from 'vitest';
+import { projectPath } from '../../src/config/paths.js';
+
+/** Every live descendant of `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone already */ }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => { for (const [child, parent] of parents) if (parent === p) { found.push(child); walk(child); } };
+  walk(pid);
+  return found;
+}
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+function healthCheck(address: string): Promise<string> {
+  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProto, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & { check(r: object, cb: (e: Error | null, r?: { status: string }) => void): void } } } };
+  };
+  const client = new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => client.check({ service: '' }, (e, r) => { client.close(); if (e) reject(e); else resolve(String(r?.status)); }));
+}
+
+describe('npm start', () => {
+  it('brings up a serving node and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
+    const launcher = spawn(process.execPath, [projectPath('dist/cluster/start-local.js')], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => launcher.on('exit', (code) => r(code)));
+    try {
+      let out = '';
+      launcher.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      launcher.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      const end = Date.now() + 120_000;
+      while (!/Press Ctrl-C/.test(out) && Date.now() < end && launcher.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      const address = /gRPC \(node-1\):\s+(\S+)/.exec(out)?.[1];
+      expect(address, out).toBeDefined();
+      expect(await healthCheck(address!)).toBe('SERVING');
+
+      const children = descendants(launcher.pid!);
+      expect(children.length).toBeGreaterThanOrEqual(3); // Cassandra, the broker, the node
+      launcher.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(children.filter(alive)).toEqual([]);
+    } finally {
+      if (launcher.exitCode === null) launcher.kill('SIGKILL');
+    }
+  });
+});
