@@ -1,0 +1,124 @@
+import * as grpc from '@grpc/grpc-js';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { EdgeStatusError, permissionDenied } from './rich-errors.js';
+
+/** Who is calling, as proven by a verified bearer token. */
+export interface Principal {
+  consumerId: string;
+  admin: boolean;
+}
+
+export type Role = 'consumer' | 'admin';
+
+export const TOKEN_ISSUER = 'checkout';
+export const TOKEN_AUDIENCE = 'checkout.v1';
+export const MIN_SECRET_LENGTH = 32;
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+const ALGORITHM = 'HS256';
+// Far above any token we mint (~250 chars); bounds the work a hostile header can cause.
+const MAX_TOKEN_LENGTH = 4096;
+const SUBJECT_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Why a token was refused: the ErrorInfo reason of the UNAUTHENTICATED status. */
+export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_SIGNATURE_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_CLAIMS_INVALID';
+
+const CUSTOMER_MESSAGES: Record<AuthFailure, string> = {
+  TOKEN_MISSING: 'sign in: this call needs an `authorization: Bearer <token>` header',
+  TOKEN_MALFORMED: 'sign in again: the bearer token is not a valid token',
+  TOKEN_SIGNATURE_INVALID: 'sign in again: the bearer token was not issued by this service',
+  TOKEN_EXPIRED: 'sign in again: the bearer token has expired',
+  TOKEN_CLAIMS_INVALID: 'sign in again: the bearer token is not valid for this service',
+};
+
+/**
+ * A refused token: UNAUTHENTICATED with a reason. Its message is fixed per reason, so neither the
+ * token nor the secret (nor jose's own wording) can reach the client or the logs through it.
+ */
+export class AuthError extends EdgeStatusError {
+  override readonly name = 'AuthError';
+  constructor(readonly failure: AuthFailure) {
+    super(grpc.status.UNAUTHENTICATED, failure, CUSTOMER_MESSAGES[failure]);
+  }
+}
+
+export interface TokenService {
+  mint(subject: string, options?: { role?: Role; ttlSeconds?: number }): Promise<string>;
+  /** The principal a token proves; throws AuthError for any token that does not verify. */
+  verify(token: string): Promise<Principal>;
+}
+
+/** HS256 bearer tokens: `sub` = consumer id, `role`, `exp`, fixed issuer and audience. */
+export function createTokenService(opts: { secret: string; issuer?: string; audience?: string; clock?: () => number }): TokenService {
+  if (opts.secret.length < MIN_SECRET_LENGTH) throw new RangeError(`the token secret must have at least ${MIN_SECRET_LENGTH} characters`);
+  const key = new TextEncoder().encode(opts.secret);
+  const issuer = opts.issuer ?? TOKEN_ISSUER;
+  const audience = opts.audience ?? TOKEN_AUDIENCE;
+  const clock = opts.clock ?? Date.now;
+
+  return {
+    async mint(subject, { role = 'consumer', ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS } = {}) {
+      if (!SUBJECT_PATTERN.test(subject)) throw new RangeError('the subject must be 1-64 characters of [A-Za-z0-9_.:-]');
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
+      const now = Math.floor(clock() / 1000);
+      return new SignJWT({ role })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setSubject(subject)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttlSeconds)
+        .sign(key);
+    },
+
+    async verify(token) {
+      if (token.length === 0) throw new AuthError('TOKEN_MISSING');
+      if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('TOKEN_MALFORMED');
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer,
+          audience,
+          requiredClaims: ['sub', 'exp'],
+          currentDate: new Date(clock()),
+        }));
+      } catch (err) {
+        throw new AuthError(failureOf(err));
+      }
+      const { sub, role } = payload;
+      if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || (role !== 'consumer' && role !== 'admin')) {
+        throw new AuthError('TOKEN_CLAIMS_INVALID');
+      }
+      return { consumerId: sub, admin: role === 'admin' };
+    },
+  };
+}
+
+// jose checks the signature before the claims, so an expired token reads as expired only when
+// it is also genuine.
+function failureOf(err: unknown): AuthFailure {
+  if (err instanceof joseErrors.JWTExpired) return 'TOKEN_EXPIRED';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'TOKEN_SIGNATURE_INVALID';
+  if (err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JOSEAlgNotAllowed) return 'TOKEN_CLAIMS_INVALID';
+  return 'TOKEN_MALFORMED';
+}
+
+const BEARER = /^Bearer +([^\s]+)$/i;
+
+/** The principal behind the call's `authorization: Bearer <jwt>` metadata, or an AuthError. */
+export async function authenticate(metadata: grpc.Metadata, tokens: Pick<TokenService, 'verify'>): Promise<Principal> {
+  const values = metadata.get('authorization');
+  if (values.length === 0) throw new AuthError('TOKEN_MISSING');
+  // Two authorization headers are ambiguous: which one would the caller expect us to honour?
+  const [value] = values;
+  if (values.length > 1 || typeof value !== 'string') throw new AuthError('TOKEN_MALFORMED');
+  const token = BEARER.exec(value.trim())?.[1];
+  if (token === undefined) throw new AuthError('TOKEN_MALFORMED');
+  return tokens.verify(token);
+}
+
+/** Admin surfaces (sandbox rules, fault injection): PERMISSION_DENIED for anyone else. */
+export function requireAdmin(principal: Principal): void {
+  if (!principal.admin) throw permissionDenied('this needs an admin token', 'ADMIN_REQUIRED');
+}
