@@ -26,6 +26,9 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
     `CREATE TABLE IF NOT EXISTS ${keyspace}.active_orders (
        shard int, order_id text, placed_at bigint,
        PRIMARY KEY (shard, order_id))`,
+    // Legacy mode only (src/pricing/legacy-steps.ts): the old monolith's order row, read and
+    // rewritten at every pricing step, kept so a benchmark can compare against it.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.legacy_orders (order_id text PRIMARY KEY, state text, updated_at bigint)`,
   ];
 }
 
