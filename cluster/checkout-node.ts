@@ -1,74 +1,93 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
-import { startGrpcServer, type GrpcServerHandle } from '../src/edge/grpc-server.js';
+import { createDownstreamClients } from '../src/downstream/downstream-clients.js';
+import { startGrpcServer } from '../src/edge/grpc-server.js';
 import { loadCheckoutProto } from '../src/grpc/protos.js';
-import { watchDependencies, type DependencyHealth } from '../src/health/dependency-health.js';
+import { createStatusCodec } from '../src/grpc/status-details.js';
+import { watchDependencies } from '../src/health/dependency-health.js';
 import { createKafkaClient } from '../src/messaging/kafka-client.js';
 import type { Logger } from '../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../src/storage/cassandra-client.js';
+import { startNodeEdge } from './node-edge.js';
+import { startNodeOrders } from './node-orders.js';
+import { startNodeHttp } from './node-http.js';
 
 export interface CheckoutNode {
   nodeId: string;
   grpcAddress: string;
-  /** Graceful: stop taking calls, finish what runs (up to graceMs), close connections. */
-  stop(graceMs?: number): Promise<void>;
+  httpAddress: string;
+  ownedShards(): number[];
+  /** Graceful: stop taking calls, hand shards over, finish in-flight sends, close connections. */
+  stop(): Promise<void>;
 }
 
 const HEALTH_SERVICES = ['', 'checkout.v1.CheckoutService'];
 
 /**
- * One checkout node: connects to Cassandra and Kafka (failing fast with a clear message when
- * either is unreachable), serves gRPC, and reports SERVING only while both answer.
+ * One checkout node: the gRPC edge and websocket, the Kafka consumer of its shards with their
+ * order actors, the status fan-out, and the connections they share. Any number of nodes; all equal.
  */
 export async function startCheckoutNode(config: Config, logger: Logger): Promise<CheckoutNode> {
+  if (!config.DOWNSTREAM_ADDRESS) throw new Error('DOWNSTREAM_ADDRESS is required: host:port of the downstream services (npm start runs them)');
   const cassandra = createCassandraClient({
     contactPoints: config.CASSANDRA_CONTACT_POINTS,
     localDataCenter: config.CASSANDRA_LOCAL_DC,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn' }, logger);
-  // Idempotent, so a retried send never duplicates a command; retries are bounded by callers' deadlines.
+  // Idempotent, so a retried send never duplicates a command; callers bound the wait with deadlines.
   const producer = kafka.producer({
     idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
   });
-  const closers: Array<() => Promise<void>> = [];
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping'));
+  };
   try {
     await connectWithRetry(cassandra, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
-    closers.push(() => cassandra.shutdown());
+    stops.push(() => cassandra.shutdown());
     await connectKafka(producer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
-    closers.push(() => producer.disconnect());
+    stops.push(() => producer.disconnect());
+    const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, { deadlineMs: config.DOWNSTREAM_DEADLINE_MS });
+    stops.push(async () => downstream.close());
+
+    const metrics = new Registry();
+    metrics.setDefaultLabels({ node: config.NODE_ID });
+    collectDefaultMetrics({ register: metrics });
+    const codec = createStatusCodec();
+
+    const orders = await startNodeOrders({ config, cassandra, kafka, producer, downstream, metrics, logger });
+    stops.push(() => orders.stop());
 
     const checkoutProto = loadCheckoutProto();
-    const grpc: GrpcServerHandle = await startGrpcServer({
-      host: config.GRPC_HOST,
-      port: config.GRPC_PORT,
-      reflect: [checkoutProto.definition],
-      register: () => undefined,
+    const grpc = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined });
+    const health = watchDependencies({
+      probes: [cassandraProbe(cassandra), kafkaProbe(kafka)], health: grpc.health, services: HEALTH_SERVICES,
+      intervalMs: 2_000, timeoutMs: 1_500, logger,
     });
-    closers.push(() => grpc.stop(2_000));
-
-    const health: DependencyHealth = watchDependencies({
-      probes: [cassandraProbe(cassandra), kafkaProbe(kafka)],
-      health: grpc.health,
-      services: HEALTH_SERVICES,
-      intervalMs: 2_000,
-      timeoutMs: 1_500,
-      logger,
+    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger });
+    const edge = startNodeEdge({
+      config, cassandra, downstream, codec, logger, metrics, http: http.server, grpcServer: grpc.server, checkoutProto,
+      feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder,
+      newOrderId: () => `o-${randomUUID()}`,
     });
-    closers.push(async () => health.stop());
+    // Stopping runs in reverse: first no new calls, then the shards are handed over.
+    stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); await http.close(); });
     await health.checkNow();
 
     return {
       nodeId: config.NODE_ID,
       grpcAddress: grpc.address,
-      stop: async () => {
-        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping'));
-      },
+      httpAddress: `${config.GRPC_HOST}:${http.port}`,
+      ownedShards: orders.ownedShards,
+      stop: stopAll,
     };
   } catch (err) {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await stopAll();
     await cassandra.shutdown().catch(() => undefined);
     throw err;
   }

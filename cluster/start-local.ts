@@ -10,6 +10,14 @@ import { createLogger } from '../src/observability/logger.js';
 import { startLocalInfra } from './local-infra.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { plannedTopics } from './topics.js';
+import { createTokenService } from '../src/edge/auth.js';
+
+/** Downstream latencies that look like real services (ms): an order takes about a quarter second. */
+const DEMO_LATENCY = JSON.stringify([
+  { target: 'catalog.*', fixedMs: 5, jitterMs: 10 }, { target: 'fraud.*', fixedMs: 30, jitterMs: 10 },
+  { target: 'payments.*', fixedMs: 60, jitterMs: 30 }, { target: 'logistics.*', fixedMs: 50, jitterMs: 20 },
+  { target: 'merchant.*', fixedMs: 40, jitterMs: 20 },
+]);
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -41,21 +49,35 @@ async function main(): Promise<void> {
       logger,
     });
     started.push(infra);
-    const node: ServiceProcess = await startServiceProcess({
-      name: 'node-1',
-      entry: 'dist/cluster/node-main.js',
-      env: { ...env, NODE_ID: 'node-1', CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','), KAFKA_BROKERS: infra.kafkaBrokers.join(',') },
-      readyMessage: 'node ready',
-      logFile: `${runDir}/node-1.log`,
+    const downstream: ServiceProcess = await startServiceProcess({
+      name: 'downstream', entry: 'dist/src/downstream/downstream-main.js', readyMessage: 'downstream ready',
+      env: { ...env, DOWNSTREAM_LATENCY: env.DOWNSTREAM_LATENCY ?? DEMO_LATENCY }, logFile: `${runDir}/downstream.log`,
     });
-    started.push(node);
+    started.push(downstream);
+    const nodeEnv = {
+      // Shorter than production's: a killed local node's shards move in seconds, not half a minute.
+      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+      ...env,
+      CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      DOWNSTREAM_ADDRESS: String(downstream.ready.address),
+    };
+    const nodeCount = Number(env.NODES ?? 3);
+    // Together: every join makes the group wait out a rebalance, so joining at once waits once.
+    const nodes = await Promise.all(Array.from({ length: nodeCount }, (_, i) => startServiceProcess({
+      name: `node-${i + 1}`, entry: 'dist/cluster/node-main.js', env: { ...nodeEnv, NODE_ID: `node-${i + 1}` },
+      readyMessage: 'node ready', logFile: `${runDir}/node-${i + 1}.log`,
+    }).then((node) => { started.push(node); return node; })));
+    const token = await createTokenService({ secret: base.AUTH_SECRET }).mint('c-demo', { ttlSeconds: 24 * 3600 });
     process.stdout.write([
       '',
       'Local checkout cluster is up.',
-      `  gRPC (node-1):  ${String(node.ready.grpcAddress)}   (grpc.health.v1.Health, server reflection)`,
-      `  Cassandra:      ${infra.cassandraContactPoints.join(',')}`,
-      `  Kafka:          ${infra.kafkaBrokers.join(',')}`,
-      `  Logs:           ${runDir}/`,
+      ...nodes.map((n) => `  gRPC (${n.name}):  ${String(n.ready.grpcAddress)}   http: ${String(n.ready.httpAddress)} (/metrics, /healthz, /ws)`),
+      `  Downstream:      ${String(downstream.ready.address)}`,
+      `  Cassandra:       ${infra.cassandraContactPoints.join(',')}`,
+      `  Kafka:           ${infra.kafkaBrokers.join(',')}`,
+      `  Logs:            ${runDir}/`,
+      `  Token (c-demo):  ${token}`,
       'Press Ctrl-C to stop everything.',
       '',
     ].join('\n'));

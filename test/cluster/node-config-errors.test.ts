@@ -29,7 +29,7 @@ describe('a node started with bad configuration', () => {
   let held: Server;
   let heldPort: number;
   beforeAll(async () => {
-    good = { CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), KAFKA_BROKERS: kafkaTestInfra().brokers.join(',') };
+    good = { CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), KAFKA_BROKERS: kafkaTestInfra().brokers.join(','), DOWNSTREAM_ADDRESS: '127.0.0.1:1' };
     held = createServer();
     await new Promise<void>((r) => held.listen(0, '127.0.0.1', r));
     heldPort = (held.address() as { port: number }).port;

@@ -32,7 +32,7 @@ function healthCheck(address: string): Promise<string> {
 }
 
 describe('npm start', () => {
-  it('brings up a serving node and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
+  it('brings up three serving nodes and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
     const launcher = spawn(process.execPath, [projectPath('dist/cluster/start-local.js')], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((r) => launcher.on('exit', (code) => r(code)));
     try {
@@ -41,12 +41,12 @@ describe('npm start', () => {
       launcher.stderr.on('data', (d: Buffer) => { out += d.toString(); });
       const end = Date.now() + 120_000;
       while (!/Press Ctrl-C/.test(out) && Date.now() < end && launcher.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-      const address = /gRPC \(node-1\):\s+(\S+)/.exec(out)?.[1];
+      const address = /gRPC \(node-3\):\s+(\S+)/.exec(out)?.[1];
       expect(address, out).toBeDefined();
       expect(await healthCheck(address!)).toBe('SERVING');
 
       const children = descendants(launcher.pid!);
-      expect(children.length).toBeGreaterThanOrEqual(3); // Cassandra, the broker, the node
+      expect(children.length).toBeGreaterThanOrEqual(6); // Cassandra, the broker, the downstream services, three nodes
       launcher.kill('SIGINT');
       expect(await exited).toBe(0);
       await new Promise((r) => setTimeout(r, 500));

@@ -1,0 +1,45 @@
+import type { Server as HttpServer } from 'node:http';
+import type * as grpc from '@grpc/grpc-js';
+import type { Client } from 'cassandra-driver';
+import type { Registry } from 'prom-client';
+import type { Config } from '../src/config/config.js';
+import type { DownstreamClients } from '../src/downstream/downstream-clients.js';
+import { createTokenService } from '../src/edge/auth.js';
+import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
+import type { OrderView } from '../src/edge/order-view.js';
+import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
+import { createWebsocketServer } from '../src/edge/websocket-server.js';
+import type { ProtoGrpcType as CheckoutProto } from '../src/generated/checkout.js';
+import type { LoadedProto } from '../src/grpc/protos.js';
+import type { StatusCodec } from '../src/grpc/status-details.js';
+import type { OrderCommandMessage } from '../src/messaging/order-commands.js';
+import type { Logger } from '../src/observability/logger.js';
+import { createOrderPricer } from '../src/pricing/price-order.js';
+import type { OrderStatusFeed } from '../src/status/order-status-feed.js';
+import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
+
+/** The client-facing side of a node: CheckoutService over gRPC and status over websocket. */
+export function startNodeEdge(opts: {
+  config: Config; cassandra: Client; downstream: DownstreamClients; codec: StatusCodec; logger: Logger; metrics: Registry;
+  http: HttpServer; grpcServer: grpc.Server; checkoutProto: LoadedProto<CheckoutProto>;
+  feed: OrderStatusFeed; publishCommand(cmd: OrderCommandMessage): Promise<void>; announce(view: OrderView): void;
+  readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string;
+}) {
+  const { config } = opts;
+  const tokens = createTokenService({ secret: config.AUTH_SECRET });
+  const pricer = createOrderPricer({ clients: opts.downstream, deadlineMs: config.DOWNSTREAM_DEADLINE_MS, clock: Date.now });
+  const flow = createPlaceOrderFlow({
+    idempotency: createIdempotencyStore({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, ttlSeconds: config.IDEMPOTENCY_TTL_S }),
+    price: (input, orderId, o) => pricer.price(input, orderId, o),
+    publishPlace: (order) => opts.publishCommand({ v: 1, type: 'place', order }),
+    announce: opts.announce,
+    newOrderId: opts.newOrderId,
+  });
+  opts.grpcServer.addService(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service, checkoutServiceHandlers({
+    tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
+    place: (input, signal) => flow.place(input, signal),
+    requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
+  }));
+  const ws = createWebsocketServer({ server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger });
+  return { stop: () => ws.close() };
+}

@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../src/observability/logger.js';
+
+export interface NodeHttp {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The node's HTTP side: Prometheus `/metrics`, `/healthz` (200 only while dependencies answer),
+ * and the websocket upgrade at `/ws` (attached by the caller to `server`).
+ */
+export async function startNodeHttp(opts: { host: string; port: number; metrics: Registry; healthy: () => boolean; logger: Logger }): Promise<NodeHttp> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      opts.metrics.metrics().then(
+        (text) => { res.writeHead(200, { 'content-type': opts.metrics.contentType }); res.end(text); },
+        (err: unknown) => { opts.logger.error({ err: String(err) }, 'metrics failed'); res.writeHead(500); res.end(); },
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      const ok = opts.healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'dependencies unreachable\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new Error(`HTTP port ${opts.host}:${opts.port} is already in use: stop what holds it or set HTTP_PORT to another port (0 picks a free one)`)
+      : err));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    port,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
+import { BusinessRejection, TransientError, type PreconditionViolation } from '../domain/errors.js';
+import type { PricedOrder } from '../domain/order.js';
+import type { PlaceOrderInput } from '../domain/place-order.js';
+import type { IdempotencyStore, KeyOutcome } from '../storage/idempotency-store.js';
+import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
+import { orderView, type OrderView } from './order-view.js';
+
+export interface Accepted { orderId: string; totalMinor: number; currency: string; replayed: boolean }
+
+export interface PlaceOrderFlowDeps {
+  idempotency: IdempotencyStore;
+  price(input: PlaceOrderInput, orderId: string, opts: { signal?: AbortSignal }): Promise<{ order: PricedOrder }>;
+  /** Resolves once Kafka acknowledged the command. */
+  publishPlace(order: PricedOrder): Promise<void>;
+  /** Tells every node's watchers the order exists, before its owner has even woken it. */
+  announce(view: OrderView): void;
+  newOrderId(): string;
+  /** How often a request that found its key taken checks whether the first one finished. */
+  pollMs?: number;
+}
+
+interface StoredRejection { reason: string; message: string; violations: PreconditionViolation[]; metadata: Record<string, string> }
+
+/** The hash a key is bound to: the request minus its key, with object keys sorted at every level. */
+export function requestHash(input: PlaceOrderInput): string {
+  const { idempotencyKey: _key, ...rest } = input;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * PlaceOrder after validation: reserve the key (one request per key, across nodes), price the
+ * order, publish it, remember the outcome. A second request with the same key and payload gets
+ * the first one's answer — also while the first is still running; a different payload is refused.
+ */
+export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
+  const pollMs = deps.pollMs ?? 50;
+  /** Same-node duplicates join the running request instead of polling Cassandra. */
+  const running = new Map<string, Promise<Accepted>>();
+
+  const replay = (outcome: KeyOutcome): Accepted => {
+    if (outcome.kind === 'accepted') return { orderId: outcome.orderId, totalMinor: outcome.totalMinor, currency: outcome.currency, replayed: true };
+    const r = JSON.parse(outcome.error) as StoredRejection;
+    throw new BusinessRejection(r.reason, r.message, r.violations, r.metadata);
+  };
+
+  const waitForOutcome = async (consumerId: string, key: string, hash: string, signal?: AbortSignal): Promise<Accepted> => {
+    for (;;) {
+      if (signal?.aborted) throw idempotencyKeyInProgress();
+      await new Promise((r) => setTimeout(r, pollMs));
+      const now = await deps.idempotency.read(consumerId, key);
+      if (!now) throw new TransientError('the earlier request with this key failed; retry');
+      if (now.kind === 'taken' && now.requestHash !== hash) throw idempotencyKeyReused();
+      if (now.kind === 'taken' && now.outcome) return replay(now.outcome);
+    }
+  };
+
+  const firstTime = async (input: PlaceOrderInput, orderId: string, reservedAt: number, signal?: AbortSignal): Promise<Accepted> => {
+    const { consumerId, idempotencyKey: key } = input;
+    let order: PricedOrder;
+    try {
+      order = (await deps.price(input, orderId, { signal })).order;
+    } catch (err) {
+      if (err instanceof BusinessRejection) {
+        const stored: StoredRejection = { reason: err.reason, message: err.customerMessage, violations: err.violations, metadata: err.metadata };
+        await deps.idempotency.complete(consumerId, key, { kind: 'rejected', reason: err.reason, error: JSON.stringify(stored) }, reservedAt);
+      } else {
+        await deps.idempotency.release(consumerId, key).catch(() => undefined);
+      }
+      throw err;
+    }
+    try {
+      await deps.publishPlace(order);
+    } catch (err) {
+      await deps.idempotency.release(consumerId, key).catch(() => undefined);
+      throw new TransientError('could not queue the order; nothing was charged, retry', err);
+    }
+    const placed = applyOrderEvent(emptyOrderState, { type: 'OrderPlaced', v: 1, order, at: order.placedAt, node: 'edge' });
+    const view = orderView(orderId, placed);
+    if (view) deps.announce(view);
+    await deps.idempotency.complete(consumerId, key, { kind: 'accepted', orderId, totalMinor: order.totalMinor, currency: order.currency }, reservedAt);
+    return { orderId, totalMinor: order.totalMinor, currency: order.currency, replayed: false };
+  };
+
+  return {
+    async place(input: PlaceOrderInput, signal?: AbortSignal): Promise<Accepted> {
+      const hash = requestHash(input);
+      const slot = `${input.consumerId}\u0000${input.idempotencyKey}\u0000${hash}`;
+      const joined = running.get(slot);
+      if (joined) return { ...(await joined), replayed: true };
+      const attempt = (async () => {
+        const orderId = deps.newOrderId();
+        const reservation = await deps.idempotency.reserve(input.consumerId, input.idempotencyKey, hash, orderId);
+        if (reservation.kind === 'reserved') return firstTime(input, orderId, reservation.reservedAt, signal);
+        if (reservation.requestHash !== hash) throw idempotencyKeyReused();
+        if (reservation.outcome) return replay(reservation.outcome);
+        return waitForOutcome(input.consumerId, input.idempotencyKey, hash, signal);
+      })();
+      running.set(slot, attempt);
+      try {
+        return await attempt;
+      } finally {
+        running.delete(slot);
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckoutNode } from '../../cluster/checkout-node.js';
+import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
+import type { Order__Output } from '../../src/generated/checkout/v1/Order.js';
+import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
+import { richStatus, startTestCluster, unary, type TestCluster } from '../support/checkout-cluster.js';
+import { placeRequest } from '../support/place-requests.js';
+
+const streamError = (client: CheckoutServiceClient, orderId: string) => new Promise<unknown>((resolve) => {
+  const s = client.watchOrder({ orderId });
+  s.on('data', () => resolve(new Error('got data')));
+  s.on('error', resolve);
+});
+
+describe('a consumer', () => {
+  let cluster: TestCluster;
+  let node: CheckoutNode;
+  let alice: CheckoutServiceClient;
+  let bob: CheckoutServiceClient;
+  let aliceOrder: string;
+  beforeAll(async () => {
+    cluster = await startTestCluster({ downstream: { latency: [{ target: 'merchant.SendOrder', fixedMs: 3_000 }] } });
+    node = await cluster.startNode('iso-1');
+    alice = await cluster.client(node, 'c-alice');
+    bob = await cluster.client(node, 'c-bob');
+    aliceOrder = (await unary<object, PlaceOrderResponse__Output>(alice.placeOrder.bind(alice), placeRequest('c-alice'))).orderId;
+  });
+  afterAll(async () => { await cluster?.stop(); });
+
+  it("cannot read another consumer's order: NOT_FOUND, exactly as for a missing one", async () => {
+    const theirs = richStatus(await unary(bob.getOrder.bind(bob), { orderId: aliceOrder }).catch((e: unknown) => e));
+    const missing = richStatus(await unary(bob.getOrder.bind(bob), { orderId: 'o-does-not-exist' }).catch((e: unknown) => e));
+    expect(theirs.code).toBe(5);
+    expect(theirs).toEqual(missing);
+  });
+
+  it("cannot watch another consumer's order", async () => {
+    expect(richStatus(await streamError(bob, aliceOrder)).code).toBe(5);
+  });
+
+  it("cannot cancel another consumer's order, which carries on", async () => {
+    expect(richStatus(await unary(bob.cancelOrder.bind(bob), { orderId: aliceOrder }).catch((e: unknown) => e)).code).toBe(5);
+    const order = await unary<object, Order__Output>(alice.getOrder.bind(alice), { orderId: aliceOrder });
+    expect(order.status).not.toBe('COMPENSATING');
+    expect(order.status).not.toBe('CANCELLED');
+  });
+
+  it('cannot place an order in another consumer\'s name', async () => {
+    const err = richStatus(await unary(bob.placeOrder.bind(bob), placeRequest('c-alice')).catch((e: unknown) => e));
+    expect(err.code).toBe(7);
+  });
+
+  it('can cancel its own order, which ends CANCELLED with its steps undone', async () => {
+    const placed = await unary<object, PlaceOrderResponse__Output>(alice.placeOrder.bind(alice), placeRequest('c-alice'));
+    await new Promise((r) => setTimeout(r, 500)); // into the slow merchant step
+    const reply = await unary<object, { status: string }>(alice.cancelOrder.bind(alice), { orderId: placed.orderId, reason: 'changed my mind' });
+    expect(['COMPENSATING', 'CANCELLED']).toContain(reply.status);
+    const end = Date.now() + 15_000;
+    let status = reply.status;
+    while (status !== 'CANCELLED' && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await unary<object, Order__Output>(alice.getOrder.bind(alice), { orderId: placed.orderId })).status ?? '';
+    }
+    expect(status).toBe('CANCELLED');
+    await new Promise((r) => setTimeout(r, 3_200)); // the merchant call in flight lands, and is refused
+    expect(await import('../../src/downstream/ledger-invariants.js').then(async (m) =>
+      m.checkLedger(await cluster.downstream.ledger(placed.orderId), { [placed.orderId]: 'CANCELLED' }).violations)).toEqual([]);
+  });
+});
