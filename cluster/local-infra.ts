@@ -17,6 +17,8 @@ export interface LocalInfraOptions {
   topics: TopicPlan[];
   cassandraDataDir?: string;
   cassandraHeapMb?: number;
+  /** Creates topics on an adopted broker that has no admin API (the tests' shared mock broker). */
+  provisionTopics?: (topics: TopicPlan[]) => Promise<void>;
   /** For jobs that need only Cassandra (some benchmarks). */
   skipKafka?: boolean;
   logger: Logger;
@@ -81,6 +83,8 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       stops.push(() => started.stop());
       brokers = broker.brokers;
       log.info({ bootstrap: broker.bootstrap, ms: timings.brokerMs }, 'local Kafka-protocol broker ready');
+    } else if (opts.provisionTopics) {
+      await opts.provisionTopics(opts.topics);
     } else {
       const kafka = createKafkaClient({ clientId: 'checkout-provisioner', brokers, logLevel: 'warn' }, log);
       await ensureTopics(kafka, opts.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), log);

@@ -1,16 +1,13 @@
 /**
- * `npm start`: a local checkout cluster on this machine. Starts Cassandra and the Kafka-protocol
- * broker (unless CASSANDRA_CONTACT_POINTS / KAFKA_BROKERS name existing ones), then the nodes;
- * Ctrl-C stops everything it started.
+ * `npm start`: a local checkout cluster on this machine — Cassandra and the Kafka-protocol broker
+ * (unless CASSANDRA_CONTACT_POINTS / KAFKA_BROKERS name existing ones), the downstream services
+ * and three nodes. Ctrl-C stops everything it started.
  */
-import { mkdir } from 'node:fs/promises';
-import { ConfigError, loadConfig } from '../src/config/config.js';
-import { projectPath } from '../src/config/paths.js';
-import { createLogger } from '../src/observability/logger.js';
-import { startLocalInfra } from './local-infra.js';
-import { startServiceProcess, type ServiceProcess } from './service-process.js';
-import { plannedTopics } from './topics.js';
+import { ConfigError } from '../src/config/config.js';
 import { createTokenService } from '../src/edge/auth.js';
+import { createLogger } from '../src/observability/logger.js';
+import { projectPath } from '../src/config/paths.js';
+import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 
 /** Downstream latencies that look like real services (ms): an order takes about a quarter second. */
 const DEMO_LATENCY = JSON.stringify([
@@ -21,62 +18,38 @@ const DEMO_LATENCY = JSON.stringify([
 
 async function main(): Promise<void> {
   const env = process.env;
-  const placeholder = { CASSANDRA_CONTACT_POINTS: env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:1', KAFKA_BROKERS: env.KAFKA_BROKERS ?? '127.0.0.1:1' };
-  const base = loadConfig({ ...env, ...placeholder });
-  const logger = createLogger({ level: base.LOG_LEVEL, name: 'launcher' });
-  const runDir = projectPath('.run', 'local');
-  await mkdir(runDir, { recursive: true });
-
-  const started: Array<{ stop(): Promise<void> }> = [];
+  const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', name: 'launcher' });
+  let cluster: LocalCluster | undefined;
   let stopping = false;
   const stopEverything = async (code: number) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping the local cluster');
-    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await cluster?.stop().catch(() => undefined);
     process.exit(code);
   };
   process.on('SIGINT', () => void stopEverything(0));
   process.on('SIGTERM', () => void stopEverything(0));
 
   try {
-    const infra = await startLocalInfra({
-      cassandraContactPoints: env.CASSANDRA_CONTACT_POINTS ? base.CASSANDRA_CONTACT_POINTS : undefined,
-      cassandraLocalDc: base.CASSANDRA_LOCAL_DC,
-      kafkaBrokers: env.KAFKA_BROKERS ? base.KAFKA_BROKERS : undefined,
-      keyspace: base.CASSANDRA_KEYSPACE,
-      topics: plannedTopics(base),
+    const logDir = projectPath('.run', 'local');
+    cluster = await startLocalCluster({
+      nodes: Number(env.NODES ?? 3),
       logger,
+      logDir,
+      downstreamLatency: env.DOWNSTREAM_LATENCY ?? DEMO_LATENCY,
+      cassandraContactPoints: env.CASSANDRA_CONTACT_POINTS?.split(',').filter(Boolean),
+      kafkaBrokers: env.KAFKA_BROKERS?.split(',').filter(Boolean),
     });
-    started.push(infra);
-    const downstream: ServiceProcess = await startServiceProcess({
-      name: 'downstream', entry: 'dist/src/downstream/downstream-main.js', readyMessage: 'downstream ready',
-      env: { ...env, DOWNSTREAM_LATENCY: env.DOWNSTREAM_LATENCY ?? DEMO_LATENCY }, logFile: `${runDir}/downstream.log`,
-    });
-    started.push(downstream);
-    const nodeEnv = {
-      // Shorter than production's: a killed local node's shards move in seconds, not half a minute.
-      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500',
-      ...env,
-      CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      DOWNSTREAM_ADDRESS: String(downstream.ready.address),
-    };
-    const nodeCount = Number(env.NODES ?? 3);
-    // Together: every join makes the group wait out a rebalance, so joining at once waits once.
-    const nodes = await Promise.all(Array.from({ length: nodeCount }, (_, i) => startServiceProcess({
-      name: `node-${i + 1}`, entry: 'dist/cluster/node-main.js', env: { ...nodeEnv, NODE_ID: `node-${i + 1}` },
-      readyMessage: 'node ready', logFile: `${runDir}/node-${i + 1}.log`,
-    }).then((node) => { started.push(node); return node; })));
-    const token = await createTokenService({ secret: base.AUTH_SECRET }).mint('c-demo', { ttlSeconds: 24 * 3600 });
+    const token = await createTokenService({ secret: cluster.config.AUTH_SECRET }).mint('c-demo', { ttlSeconds: 24 * 3600 });
     process.stdout.write([
       '',
       'Local checkout cluster is up.',
-      ...nodes.map((n) => `  gRPC (${n.name}):  ${String(n.ready.grpcAddress)}   http: ${String(n.ready.httpAddress)} (/metrics, /healthz, /ws)`),
-      `  Downstream:      ${String(downstream.ready.address)}`,
-      `  Cassandra:       ${infra.cassandraContactPoints.join(',')}`,
-      `  Kafka:           ${infra.kafkaBrokers.join(',')}`,
-      `  Logs:            ${runDir}/`,
+      ...cluster.nodes.map((n) => `  gRPC (${n.id}):  ${n.grpcAddress}   http: ${n.httpAddress} (/metrics, /healthz, /ws)`),
+      `  Downstream:      ${cluster.downstreamAddress}`,
+      `  Cassandra:       ${cluster.infra.cassandraContactPoints.join(',')}`,
+      `  Kafka:           ${cluster.infra.kafkaBrokers.join(',')}`,
+      `  Logs:            ${logDir}/`,
       `  Token (c-demo):  ${token}`,
       'Press Ctrl-C to stop everything.',
       '',

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { startLocalCluster, type ClusterNode, type LocalCluster } from '../../cluster/local-cluster.js';
+import { createMockTopic } from '../../cluster/kafka/mock-control.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
+import { createTokenService } from '../../src/edge/auth.js';
+import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
+import { loadCheckoutProto } from '../../src/grpc/protos.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { connectTestClient, cassandraTestInfra } from './cassandra.js';
+import { kafkaTestInfra, uniqueName } from './kafka.js';
+import type { Client } from 'cassandra-driver';
+
+export interface ProcessCluster {
+  cluster: LocalCluster;
+  downstream: DownstreamClients;
+  db: Client;
+  keyspace: string;
+  /** A CheckoutService client for a node, authenticated as `consumerId`. */
+  client(node: ClusterNode, consumerId: string): Promise<CheckoutServiceClient>;
+  token(consumerId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real node processes (and a downstream process) over the run's shared Cassandra and broker, in a
+ * fresh keyspace with fresh topics. Everything started is stopped by `stop()`, also after failures.
+ */
+export async function startProcessCluster(opts: { nodes: number; sandboxNodes?: number; partitions?: number; env?: Record<string, string>; downstreamLatency?: unknown[] }): Promise<ProcessCluster> {
+  const keyspace = `pc_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const kafka = kafkaTestInfra();
+  if (!kafka.controlAddress) throw new Error('process-cluster tests need the project\'s broker (topics are created through its control port)');
+  const controlAddress = kafka.controlAddress;
+  const env: Record<string, string> = {
+    KAFKA_COMMANDS_TOPIC: uniqueName('commands'), KAFKA_EVENTS_TOPIC: uniqueName('events'), KAFKA_SANDBOX_COMMANDS_TOPIC: uniqueName('sandbox'),
+    KAFKA_COMMAND_PARTITIONS: String(opts.partitions ?? 12), KAFKA_CLIENT_ID: uniqueName('pc'),
+    STEP_BACKOFF_BASE_MS: '20', STEP_BACKOFF_MAX_MS: '200', LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  const cluster = await startLocalCluster({
+    nodes: opts.nodes, sandboxNodes: opts.sandboxNodes, logger: silentLogger(), env, keyspace,
+    downstreamLatency: opts.downstreamLatency ? JSON.stringify(opts.downstreamLatency) : undefined,
+    cassandraContactPoints: cassandraTestInfra().contactPoints, kafkaBrokers: kafka.brokers,
+    provisionTopics: async (topics) => { for (const t of topics) await createMockTopic(controlAddress, t.name, t.partitions); },
+  });
+  const downstream = createDownstreamClients(cluster.downstreamAddress);
+  const db = await connectTestClient();
+  const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
+  const proto = loadCheckoutProto();
+  const clients: grpc.Client[] = [];
+  return {
+    cluster, downstream, db, keyspace,
+    token: (consumerId) => tokens.mint(consumerId),
+    async client(node, consumerId) {
+      const token = await tokens.mint(consumerId);
+      const interceptor: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
+        start(metadata, listener, nextStart) { metadata.set('authorization', `Bearer ${token}`); nextStart(metadata, listener); },
+      });
+      const c = new proto.grpc.checkout.v1.CheckoutService(node.grpcAddress!, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      downstream.close();
+      await cluster.stop();
+      await db.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
+      await db.shutdown();
+    },
+  };
+}
