@@ -1,7 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import type { Logger } from '../src/observability/logger.js';
 import { shardOf } from '../src/domain/shard-of.js';
-import { createActiveOrderIndex } from '../src/storage/active-orders.js';
+import { createActiveOrderIndex, type ActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
 import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
 import type { CheckoutSteps } from './order/checkout-flow.js';
@@ -26,6 +26,8 @@ export interface OrderRuntimeOptions {
   keyspace: string;
   steps: CheckoutSteps;
   shards: number;
+  /** The index of unfinished orders by shard; default `active_orders` keyed by shard as is. */
+  index?: ActiveOrderIndex;
   stepPolicy: RetryPolicy;
   compensationPolicy?: RetryPolicy;
   snapshotEvery: number;
@@ -56,7 +58,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
   const shard = (orderId: string) => shardOf(orderId, opts.shards);
   const registry = createOrderRegistry({
     system,
-    index: createActiveOrderIndex({ client: opts.client, keyspace: opts.keyspace, counters }),
+    index: opts.index ?? createActiveOrderIndex({ client: opts.client, keyspace: opts.keyspace, counters }),
     shardOf: shard,
     queryTimeoutMs: opts.queryTimeoutMs ?? 10_000,
     lingerMs: opts.lingerMs ?? 30_000,
@@ -69,7 +71,8 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
       nodeId: opts.nodeId,
       clock: opts.clock ?? Date.now,
       snapshotEvery: opts.snapshotEvery,
-      recoveryPolicy: { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 5_000 },
+      // Storage outages are waited out (Cassandra restarting): an order must not be abandoned for one.
+      recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 5_000 },
       logger: opts.logger,
       onAttemptFailed: opts.onAttemptFailed,
       runner: {

@@ -51,7 +51,9 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
 
   const consumer: ResilientConsumer = createResilientConsumer(
     { kafka: opts.kafka, logger: log },
-    { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: 100 },
+    // fromBeginning: a partition the group never committed (a pool's first node, e.g. the sandbox
+    // started after rules sent it orders) is read from its start, never skipped to its end.
+    { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: 100, fromBeginning: true },
     {
       partitionsConsumedConcurrently: 12,
       eachMessage: async ({ partition, message }) => {

@@ -32,6 +32,9 @@ export interface LocalInfra {
   cassandra?: CassandraInstance;
   broker?: MockBroker;
   timings: { cassandraMs?: number; brokerMs?: number; schemaMs: number };
+  /** Crash and restart the Cassandra started here, on the same data and port (for failure tests). */
+  killCassandra(): Promise<void>;
+  restartCassandra(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,14 +51,15 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
   try {
     let cassandra: CassandraInstance | undefined;
     let contactPoints = opts.cassandraContactPoints;
+    const cassandraLogger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
     if (!contactPoints?.length) {
       const t0 = Date.now();
-      cassandra = await startCassandra({ commitlogSync: 'batch', dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
+      cassandra = await startCassandra({ commitlogSync: 'batch', dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
       timings.cassandraMs = Date.now() - t0;
-      const started = cassandra;
+      const dataDir = cassandra.dataDir;
       stops.push(async () => {
-        await started.stop();
-        if (!opts.cassandraDataDir) await rm(started.dataDir, { recursive: true, force: true });
+        await cassandra?.stop();
+        if (!opts.cassandraDataDir) await rm(dataDir, { recursive: true, force: true });
       });
       contactPoints = [cassandra.contactPoint];
       log.info({ contactPoint: cassandra.contactPoint, ms: timings.cassandraMs }, 'local Cassandra ready');
@@ -89,7 +93,20 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       const kafka = createKafkaClient({ clientId: 'checkout-provisioner', brokers, logLevel: 'warn' }, log);
       await ensureTopics(kafka, opts.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), log);
     }
-    return { cassandraContactPoints: contactPoints, cassandraLocalDc: localDc, kafkaBrokers: brokers, cassandra, broker, timings, stop: stopAll };
+    const own = () => {
+      if (!cassandra) throw new Error('this cluster adopted an existing Cassandra; it cannot be killed from here');
+      return cassandra;
+    };
+    const infra: LocalInfra = {
+      cassandraContactPoints: contactPoints, cassandraLocalDc: localDc, kafkaBrokers: brokers, cassandra, broker, timings, stop: stopAll,
+      killCassandra: () => own().kill(),
+      async restartCassandra() {
+        const { dataDir, port } = own();
+        cassandra = await startCassandra({ commitlogSync: 'batch', dataDir, port, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
+        infra.cassandra = cassandra;
+      },
+    };
+    return infra;
   } catch (err) {
     await stopAll();
     throw err;

@@ -17,6 +17,10 @@ import type { Logger } from '../src/observability/logger.js';
 import { createOrderPricer } from '../src/pricing/price-order.js';
 import type { OrderStatusFeed } from '../src/status/order-status-feed.js';
 import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
+import { orderIdInPool, poolOfOrder } from '../src/routing/order-pool.js';
+import { watchRulesFile } from '../src/routing/rules-file.js';
+import { createRoutingMetrics } from '../src/routing/routing-metrics.js';
+import { routeOrder } from '../src/routing/sandbox-rules.js';
 
 /** The client-facing side of a node: CheckoutService over gRPC and status over websocket. */
 export function startNodeEdge(opts: {
@@ -27,13 +31,18 @@ export function startNodeEdge(opts: {
 }) {
   const { config } = opts;
   const tokens = createTokenService({ secret: config.AUTH_SECRET });
+  const routing = createRoutingMetrics(opts.metrics);
+  // The pool is chosen once, at PlaceOrder, and written into the order id (src/routing/order-pool.ts).
+  const rules = watchRulesFile({
+    path: config.SANDBOX_RULES_FILE, logger: opts.logger, onLoaded: (l) => routing.rulesLoaded(l), onRefused: () => routing.rulesRefused(),
+  });
   const pricer = createOrderPricer({ clients: opts.downstream, deadlineMs: config.DOWNSTREAM_DEADLINE_MS, clock: Date.now });
   const flow = createPlaceOrderFlow({
     idempotency: createIdempotencyStore({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, ttlSeconds: config.IDEMPOTENCY_TTL_S }),
     price: (input, orderId, o) => pricer.price(input, orderId, o),
-    publishPlace: (order) => opts.publishCommand({ v: 1, type: 'place', order }),
+    publishPlace: async (order) => { await opts.publishCommand({ v: 1, type: 'place', order }); routing.routed(poolOfOrder(order.orderId)); },
     announce: opts.announce,
-    newOrderId: opts.newOrderId,
+    newOrderId: (input) => orderIdInPool(opts.newOrderId(), routeOrder(rules.current().rules, input)),
   });
   opts.grpcServer.addService(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service, checkoutServiceHandlers({
     tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
@@ -41,5 +50,5 @@ export function startNodeEdge(opts: {
     requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
   }));
   const ws = createWebsocketServer({ server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger });
-  return { stop: () => ws.close() };
+  return { stop: () => { rules.stop(); return ws.close(); } };
 }

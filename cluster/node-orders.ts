@@ -7,12 +7,17 @@ import { grpcCheckoutSteps } from '../src/clients/grpc-checkout-steps.js';
 import type { Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/downstream/downstream-clients.js';
 import { orderView, type OrderView } from '../src/edge/order-view.js';
-import { createCommandPublisher, type OrderCommandMessage } from '../src/messaging/order-commands.js';
+import type { OrderCommandMessage } from '../src/messaging/order-commands.js';
 import { createStatusPublisher } from '../src/messaging/order-status-events.js';
 import type { Logger } from '../src/observability/logger.js';
+import { TransientError } from '../src/domain/errors.js';
 import { createOrderMetrics } from '../src/observability/order-metrics.js';
 import { createStatusViewStore, type StatusViewStore } from '../src/status/status-view-store.js';
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
+import { createActiveOrderIndex } from '../src/storage/active-orders.js';
+import { createCommandRouter, poolTopics } from '../src/routing/command-router.js';
+import { poolShardIndex } from '../src/routing/pool-index.js';
+import { plannedTopics } from './topics.js';
 import { createCommandIntake } from './command-intake.js';
 import { createStatusFanout } from './status-fanout.js';
 
@@ -34,11 +39,14 @@ export async function startNodeOrders(opts: {
 }): Promise<NodeOrders> {
   const { config, logger } = opts;
   const orderMetrics = createOrderMetrics(opts.metrics);
-  const commandsTopic = config.NODE_POOL === 'sandbox' ? config.KAFKA_SANDBOX_COMMANDS_TOPIC : config.KAFKA_COMMANDS_TOPIC;
+  // A node serves its pool's topic, with that topic's partition count as its shard count.
+  const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
+  const own = topics[config.NODE_POOL];
   const statusPublisher = createStatusPublisher({ producer: opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger });
   const statusStore = createStatusViewStore();
   const runtime = createOrderRuntime({
-    nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: config.KAFKA_COMMAND_PARTITIONS,
+    nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
+    index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     stepPolicy: { maxAttempts: config.STEP_MAX_ATTEMPTS, baseDelayMs: config.STEP_BACKOFF_BASE_MS, maxDelayMs: config.STEP_BACKOFF_MAX_MS },
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
@@ -49,9 +57,10 @@ export async function startNodeOrders(opts: {
       if (view) statusPublisher.publish(view);
     },
   });
-  const commands = createCommandPublisher(opts.producer, config.KAFKA_COMMAND_PARTITIONS);
+  // Commands go to the pool of their order (any node may place or cancel an order of either pool).
+  const commands = createCommandRouter(opts.producer, topics);
   const intake = createCommandIntake({
-    kafka: opts.kafka, topic: commandsTopic, groupId: `checkout-${config.NODE_POOL}`, registry: runtime.registry,
+    kafka: opts.kafka, topic: own.topic, groupId: `checkout-${config.NODE_POOL}`, registry: runtime.registry,
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, logger,
   });
   const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger });
@@ -60,9 +69,15 @@ export async function startNodeOrders(opts: {
   await intake.start();
   return {
     statusStore,
-    publishCommand: (cmd) => commands.publish(commandsTopic, cmd),
+    publishCommand: (cmd) => commands.publish(cmd),
     announce: (view) => { statusStore.update(view); statusPublisher.publish(view); },
-    readOrder: async (orderId) => orderView(orderId, await readOrderState(readEngine, orderId)),
+    readOrder: async (orderId) => {
+      try {
+        return orderView(orderId, await readOrderState(readEngine, orderId));
+      } catch (err) {
+        throw new TransientError(`could not read order ${orderId}: ${(err as Error).message}`, err);
+      }
+    },
     ownedShards: intake.ownedShards,
     async stop() {
       await intake.stop();

@@ -3,6 +3,7 @@ import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state
 import { BusinessRejection, TransientError, type PreconditionViolation } from '../domain/errors.js';
 import type { PricedOrder } from '../domain/order.js';
 import type { PlaceOrderInput } from '../domain/place-order.js';
+import type { Logger } from '../observability/logger.js';
 import type { IdempotencyStore, KeyOutcome } from '../storage/idempotency-store.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
 import { orderView, type OrderView } from './order-view.js';
@@ -16,9 +17,13 @@ export interface PlaceOrderFlowDeps {
   publishPlace(order: PricedOrder): Promise<void>;
   /** Tells every node's watchers the order exists, before its owner has even woken it. */
   announce(view: OrderView): void;
-  newOrderId(): string;
+  /** A new order's id; it may depend on the request (the id carries the pool the order runs in). */
+  newOrderId(input: PlaceOrderInput): string;
   /** How often a request that found its key taken checks whether the first one finished. */
   pollMs?: number;
+  /** How long it waits for that before answering "in progress, retry". */
+  maxWaitMs?: number;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 interface StoredRejection { reason: string; message: string; violations: PreconditionViolation[]; metadata: Record<string, string> }
@@ -27,6 +32,17 @@ interface StoredRejection { reason: string; message: string; violations: Precond
 export function requestHash(input: PlaceOrderInput): string {
   const { idempotencyKey: _key, ...rest } = input;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+async function recordWithRetry(write: () => Promise<void>, onError: (err: unknown) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      onError(err);
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** attempt)));
+    }
+  }
 }
 
 function canonicalJson(value: unknown): string {
@@ -45,6 +61,7 @@ function canonicalJson(value: unknown): string {
  */
 export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   const pollMs = deps.pollMs ?? 50;
+  const maxWaitMs = deps.maxWaitMs ?? 5_000;
   /** Same-node duplicates join the running request instead of polling Cassandra. */
   const running = new Map<string, Promise<Accepted>>();
 
@@ -55,8 +72,9 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   };
 
   const waitForOutcome = async (consumerId: string, key: string, hash: string, signal?: AbortSignal): Promise<Accepted> => {
+    const giveUpAt = Date.now() + maxWaitMs;
     for (;;) {
-      if (signal?.aborted) throw idempotencyKeyInProgress();
+      if (signal?.aborted || Date.now() > giveUpAt) throw idempotencyKeyInProgress();
       await new Promise((r) => setTimeout(r, pollMs));
       const now = await deps.idempotency.read(consumerId, key);
       if (!now) throw new TransientError('the earlier request with this key failed; retry');
@@ -88,7 +106,11 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     const placed = applyOrderEvent(emptyOrderState, { type: 'OrderPlaced', v: 1, order, at: order.placedAt, node: 'edge' });
     const view = orderView(orderId, placed);
     if (view) deps.announce(view);
-    await deps.idempotency.complete(consumerId, key, { kind: 'accepted', orderId, totalMinor: order.totalMinor, currency: order.currency }, reservedAt);
+    const outcome: KeyOutcome = { kind: 'accepted', orderId, totalMinor: order.totalMinor, currency: order.currency };
+    // The order is accepted once Kafka has it: a failure to record that must not turn into an
+    // error (the client would retry into a key that looks busy); it is retried in the background.
+    void recordWithRetry(() => deps.idempotency.complete(consumerId, key, outcome, reservedAt), (err) =>
+      deps.logger?.warn({ orderId, err: String(err) }, 'could not record an accepted order under its idempotency key yet; retrying'));
     return { orderId, totalMinor: order.totalMinor, currency: order.currency, replayed: false };
   };
 
@@ -99,7 +121,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
       const joined = running.get(slot);
       if (joined) return { ...(await joined), replayed: true };
       const attempt = (async () => {
-        const orderId = deps.newOrderId();
+        const orderId = deps.newOrderId(input);
         const reservation = await deps.idempotency.reserve(input.consumerId, input.idempotencyKey, hash, orderId);
         if (reservation.kind === 'reserved') return firstTime(input, orderId, reservation.reservedAt, signal);
         if (reservation.requestHash !== hash) throw idempotencyKeyReused();

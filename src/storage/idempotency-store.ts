@@ -1,4 +1,5 @@
 import cassandra, { type Client } from 'cassandra-driver';
+import { TransientError } from '../domain/errors.js';
 import { noCounters, type StorageCounters } from './storage-counters.js';
 
 /** What a key's first request came to; replayed to every later request with the same key. */
@@ -41,8 +42,17 @@ export function createIdempotencyStore(opts: { client: Client; keyspace: string;
     ...(row.outcome ? { outcome: JSON.parse(row.outcome as string) as KeyOutcome } : {}),
   });
 
+  // A storage failure is a passing one for the caller: UNAVAILABLE with RetryInfo, never INTERNAL.
+  const transient = <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw new TransientError(`idempotency store ${what} failed: ${(err as Error).message}`, err);
+    }
+  };
+
   return {
-    async reserve(consumerId, key, requestHash, orderId) {
+    reserve: transient('reserve', async (consumerId: string, key: string, requestHash: string, orderId: string): Promise<Reservation> => {
       counters.count('lwt', 'idempotency_keys');
       const reservedAt = clock();
       const rs = await client.execute(
@@ -50,25 +60,25 @@ export function createIdempotencyStore(opts: { client: Client; keyspace: string;
         [consumerId, key, requestHash, orderId, BigInt(reservedAt)], lwt);
       if (rs.wasApplied()) return { kind: 'reserved', reservedAt };
       return toReservation(rs.first());
-    },
-    async complete(consumerId, key, outcome, reservedAt) {
+    }),
+    complete: transient('complete', async (consumerId: string, key: string, outcome: KeyOutcome, reservedAt: number): Promise<void> => {
       counters.count('write', 'idempotency_keys');
       // The outcome must die with the row's other cells, or an expired key would linger half-alive.
       const remaining = Math.max(1, ttlSeconds - Math.floor((clock() - reservedAt) / 1000));
       await client.execute(
         `UPDATE ${ks}.idempotency_keys USING TTL ${remaining} SET outcome = ? WHERE consumer_id = ? AND idempotency_key = ?`,
         [JSON.stringify(outcome), consumerId, key], plain);
-    },
-    async release(consumerId, key) {
+    }),
+    release: transient('release', async (consumerId: string, key: string): Promise<void> => {
       counters.count('write', 'idempotency_keys');
       await client.execute(`DELETE FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`, [consumerId, key], plain);
-    },
-    async read(consumerId, key) {
+    }),
+    read: transient('read', async (consumerId: string, key: string): Promise<Reservation | undefined> => {
       counters.count('read', 'idempotency_keys');
       const rs = await client.execute(`SELECT request_hash, order_id, outcome FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`,
         [consumerId, key], { ...plain, consistency: consistencies.serial });
       const row = rs.first();
       return row ? toReservation(row) : undefined;
-    },
+    }),
   };
 }

@@ -95,7 +95,7 @@ export function richStatus(err: unknown): DecodedStatus & { code: number } {
   return { ...decoded, code: e.code };
 }
 
-/** Promisified unary call. */
-export function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => { fn(req, (err, res) => (err ? reject(err) : resolve(res as Res))); });
+/** Promisified unary call, with a deadline (10 s unless given) so a test never hangs on a call. */
+export function unary<Req, Res>(fn: (req: Req, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req, deadlineMs = 10_000): Promise<Res> {
+  return new Promise((resolve, reject) => { fn(req, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res as Res))); });
 }

@@ -8,6 +8,7 @@ import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/Chec
 import { loadCheckoutProto } from '../../src/grpc/protos.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { connectTestClient, cassandraTestInfra } from './cassandra.js';
+import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { kafkaTestInfra, uniqueName } from './kafka.js';
 import type { Client } from 'cassandra-driver';
 
@@ -26,7 +27,11 @@ export interface ProcessCluster {
  * Real node processes (and a downstream process) over the run's shared Cassandra and broker, in a
  * fresh keyspace with fresh topics. Everything started is stopped by `stop()`, also after failures.
  */
-export async function startProcessCluster(opts: { nodes: number; sandboxNodes?: number; partitions?: number; env?: Record<string, string>; downstreamLatency?: unknown[] }): Promise<ProcessCluster> {
+export async function startProcessCluster(opts: {
+  nodes: number; sandboxNodes?: number; partitions?: number; env?: Record<string, string>; downstreamLatency?: unknown[];
+  /** Start a Cassandra of this cluster's own (to kill it), instead of the run's shared one. */
+  ownCassandra?: boolean;
+}): Promise<ProcessCluster> {
   const keyspace = `pc_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const kafka = kafkaTestInfra();
   if (!kafka.controlAddress) throw new Error('process-cluster tests need the project\'s broker (topics are created through its control port)');
@@ -40,11 +45,13 @@ export async function startProcessCluster(opts: { nodes: number; sandboxNodes?: 
   const cluster = await startLocalCluster({
     nodes: opts.nodes, sandboxNodes: opts.sandboxNodes, logger: silentLogger(), env, keyspace,
     downstreamLatency: opts.downstreamLatency ? JSON.stringify(opts.downstreamLatency) : undefined,
-    cassandraContactPoints: cassandraTestInfra().contactPoints, kafkaBrokers: kafka.brokers,
+    cassandraContactPoints: opts.ownCassandra ? undefined : cassandraTestInfra().contactPoints, kafkaBrokers: kafka.brokers,
     provisionTopics: async (topics) => { for (const t of topics) await createMockTopic(controlAddress, t.name, t.partitions); },
   });
   const downstream = createDownstreamClients(cluster.downstreamAddress);
-  const db = await connectTestClient();
+  const db = opts.ownCassandra
+    ? await connectClient(cluster.infra.cassandraContactPoints)
+    : await connectTestClient();
   const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
   const proto = loadCheckoutProto();
   const clients: grpc.Client[] = [];
@@ -68,4 +75,10 @@ export async function startProcessCluster(opts: { nodes: number; sandboxNodes?: 
       await db.shutdown();
     },
   };
+}
+
+async function connectClient(contactPoints: string[]): Promise<Client> {
+  const client = createCassandraClient({ contactPoints, localDataCenter: 'datacenter1' });
+  await connectWithRetry(client, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });
+  return client;
 }

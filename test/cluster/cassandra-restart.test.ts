@@ -1,0 +1,74 @@
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
+import { isTerminal } from '../../src/domain/order.js';
+import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
+import { richStatus, unary } from '../support/checkout-cluster.js';
+import { journalOf } from '../support/journal.js';
+import { placeRequest } from '../support/place-requests.js';
+import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+
+describe('Cassandra killed and restarted mid-run', () => {
+  let pc: ProcessCluster;
+  beforeAll(async () => {
+    pc = await startProcessCluster({ nodes: 2, ownCassandra: true, downstreamLatency: [{ target: '*', fixedMs: 30 }] });
+  }, 120_000);
+  afterAll(async () => { await pc?.stop(); }, 60_000);
+
+  it('nodes ride through: callers get UNAVAILABLE with RetryInfo meanwhile, and no accepted order is lost', { timeout: 180_000 }, async () => {
+    const clients = await Promise.all(pc.cluster.nodes.map((n) => pc.client(n, 'c-outage')));
+    const accepted = new Set<string>();
+    const codes = new Map<number, number>();
+    let retryInfoSeen = 0;
+    let running = true;
+    const load = (async () => {
+      for (let i = 0; running; i++) {
+        const client = clients[i % clients.length]!;
+        const req = placeRequest('c-outage');
+        // A client that honours RetryInfo: the same key again, after the delay the server asked for.
+        for (let attempt = 0; attempt < 30 && running; attempt++) {
+          try {
+            accepted.add((await unary<object, PlaceOrderResponse__Output>(client.placeOrder.bind(client), req)).orderId);
+            break;
+          } catch (err) {
+            const status = richStatus(err);
+            codes.set(status.code, (codes.get(status.code) ?? 0) + 1);
+            if (status.retryInfo) retryInfoSeen += 1;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 4_000));
+    const before = accepted.size;
+    await pc.cluster.infra.killCassandra();
+    await new Promise((r) => setTimeout(r, 6_000));
+    await pc.cluster.infra.restartCassandra();
+    await new Promise((r) => setTimeout(r, 6_000));
+    running = false;
+    await load;
+
+    expect(before).toBeGreaterThan(5);
+    expect(accepted.size).toBeGreaterThan(before);
+    expect(codes.get(grpc.status.UNAVAILABLE) ?? 0).toBeGreaterThan(0);
+    expect(retryInfoSeen).toBeGreaterThan(0);
+    expect(codes.get(grpc.status.INTERNAL) ?? 0).toBe(0);
+
+    const statusOf = async (id: string) => (await journalOf(pc.db, pc.keyspace, id)).map((r) => r.event).reduce(applyOrderEvent, emptyOrderState).status;
+    let pending = [...accepted];
+    const deadline = Date.now() + 90_000;
+    const finals: Record<string, string> = {};
+    while (pending.length > 0 && Date.now() < deadline) {
+      const statuses = await Promise.all(pending.map(statusOf));
+      statuses.forEach((s, i) => { if (isTerminal(s)) finals[pending[i]!] = s; });
+      pending = pending.filter((id) => !finals[id]);
+      if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    console.log(`[figures] cassandra outage: ${accepted.size} accepted (${before} before the kill), errors by code ${JSON.stringify(Object.fromEntries(codes))}, unfinished ${pending.length}`);
+    expect(pending).toEqual([]);
+    const ledger = (await pc.downstream.admin.getLedger({ orderId: '', limit: 10_000 })).entries;
+    expect(checkLedger(ledger, finals).violations).toEqual([]);
+  });
+});
