@@ -1,4 +1,5 @@
 import { FatalError } from '../src/domain/errors.js';
+import { backoffDelay as exponentialBackoff } from '../src/resilience/backoff.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included; Infinity retries until success (compensations). */
@@ -7,10 +8,9 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Exponential backoff with full jitter: spreads retries of many orders so they don't stampede. */
+/** Delay after failed attempt `attempt` (1-based): doubling, capped, with up to half taken off by jitter so many orders' retries don't stampede. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return exponentialBackoff(attempt - 1, { initialMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, multiplier: 2, jitter: 0.5 }, random);
 }
 
 export type RetryOutcome<T> =

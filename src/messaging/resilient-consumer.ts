@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerRunConfig, Kafka, TopicPartitions } from 'kafkajs';
-import { backoffDelay, DEFAULT_RESTART_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, DEFAULT_RESTART_BACKOFF, type BackoffPolicy } from '../resilience/backoff.js';
 import type { Logger } from './logger.js';
 
 /**

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { backoffDelay, type BackoffPolicy } from '../../src/messaging/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../../src/resilience/backoff.js';
 
 const policy: BackoffPolicy = { initialMs: 100, maxMs: 1_000, multiplier: 2, jitter: 0.5 };
 
