@@ -5,8 +5,9 @@ import type { OrderStatusFeed } from '../status/order-status-feed.js';
 import type { OrderView } from './order-view.js';
 import { parseClientFrame, type ParseResult, type ServerFrame } from './websocket-frames.js';
 
-/** Who a bearer token names: a consumer, who sees only its own orders, or an admin, who sees all. */
-export interface Principal { consumerId: string; admin: boolean }
+import type { Principal } from './auth.js';
+
+export type { Principal } from './auth.js';
 
 /** Resolves the principal a bearer token names; rejects a bad or expired token. */
 export type Authenticate = (token: string) => Promise<Principal>;
