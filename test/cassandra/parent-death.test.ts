@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+import { projectPath } from '../../src/config/paths.js';
 
 describe('a Cassandra started by the launcher', () => {
   let holder: ChildProcess | undefined;
@@ -20,7 +18,8 @@ describe('a Cassandra started by the launcher', () => {
   });
 
   it('dies when the Node process that started it is killed with SIGKILL', async () => {
-    holder = spawn(process.execPath, ['--import', fixture('ts-loader.mjs'), fixture('hold-cassandra.ts')], {
+    // The fixture runs compiled (npm test builds first), as every child process of the tests does.
+    holder = spawn(process.execPath, [projectPath('dist/test/cassandra/fixtures/hold-cassandra.js')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     jvm = await firstJsonLine(holder);
