@@ -37,7 +37,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
   /** As editors that save to a temporary file and rename it over the original do. */
   const replace = async (doc: unknown) => {
     const tmp = `${path}.tmp-${Date.now()}`;
-    await writeFile(tmp, JSON.stringify(doc));
+    await writeFile(tmp, typeof doc === 'string' ? doc : JSON.stringify(doc));
     await rename(tmp, path);
   };
   beforeEach(async () => {
@@ -93,19 +93,20 @@ describe('the sandbox rules file, reloaded without a restart', () => {
   });
 
   it('a broken new file keeps the last good rules in force, logs why once, and a fixed file is taken', async () => {
-    await write({ rules: [{ consumerIds: ['c-beta'] }] });
+    await replace({ rules: [{ consumerIds: ['c-beta'] }] });
     const log = recordingLogger();
     const refused: string[] = [];
     file = watchRulesFile({ path, logger: log.logger, pollMs: 50, onRefused: (m) => refused.push(m) });
     const good = file.current();
 
-    await write('{"rules": [ {"consumerIds": ["c-other"] ');
+    // Replaced whole each time, so no read can catch a text half-written (counted below).
+    await replace('{"rules": [ {"consumerIds": ["c-other"] ');
     await eventually(() => expect(file!.status().lastError?.message).toMatch(/not valid JSON/));
     expect(file.current()).toBe(good);
     expect(routeOrder(file.current().rules, beta)).toBe('sandbox');
     expect(routeOrder(file.current().rules, other)).toBe('main');
 
-    await write({ rules: [{ consumerIds: ['c-other'] }, { percent: 250 }] });
+    await replace({ rules: [{ consumerIds: ['c-other'] }, { percent: 250 }] });
     await eventually(() => expect(file!.status().lastError?.message).toMatch(/rule 2: percent: must be between 0 and 100/));
     // Half a document is never applied: the valid first rule is not taken either.
     expect(file.current()).toBe(good);
@@ -115,7 +116,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
     expect(refused).toHaveLength(2);
     expect(log.messages('sandbox rules file refused: keeping the rules in force')[1]).toMatchObject({ inForce: 1, level: 50 });
 
-    await write({ rules: [{ consumerIds: ['c-other'] }] });
+    await replace({ rules: [{ consumerIds: ['c-other'] }] });
     await eventually(() => expect(file!.current().version).toBe(2));
     expect(routeOrder(file.current().rules, other)).toBe('sandbox');
     expect(file.status().lastError).toBeUndefined();
