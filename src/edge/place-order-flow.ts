@@ -23,6 +23,12 @@ export interface PlaceOrderFlowDeps {
   pollMs?: number;
   /** How long it waits for that before answering "in progress, retry". */
   maxWaitMs?: number;
+  /**
+   * A reservation still without an outcome after this long belongs to a request that died with
+   * its node; a request with the same key and payload then takes it over (keeping its order id).
+   * Longer than any live request runs (pricing deadlines plus the Kafka send's retry budget).
+   */
+  staleAfterMs?: number;
   logger?: Pick<Logger, 'warn'>;
 }
 
@@ -62,6 +68,7 @@ function canonicalJson(value: unknown): string {
 export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   const pollMs = deps.pollMs ?? 50;
   const maxWaitMs = deps.maxWaitMs ?? 5_000;
+  const staleAfterMs = deps.staleAfterMs ?? 15_000;
   /** Same-node duplicates join the running request instead of polling Cassandra. */
   const running = new Map<string, Promise<Accepted>>();
 
@@ -71,7 +78,8 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     throw new BusinessRejection(r.reason, r.message, r.violations, r.metadata);
   };
 
-  const waitForOutcome = async (consumerId: string, key: string, hash: string, signal?: AbortSignal): Promise<Accepted> => {
+  const waitForOutcome = async (input: PlaceOrderInput, hash: string, signal?: AbortSignal): Promise<Accepted> => {
+    const { consumerId, idempotencyKey: key } = input;
     const giveUpAt = Date.now() + maxWaitMs;
     for (;;) {
       if (signal?.aborted || Date.now() > giveUpAt) throw idempotencyKeyInProgress();
@@ -80,11 +88,17 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
       if (!now) throw new TransientError('the earlier request with this key failed; retry');
       if (now.kind === 'taken' && now.requestHash !== hash) throw idempotencyKeyReused();
       if (now.kind === 'taken' && now.outcome) return replay(now.outcome);
+      if (now.kind === 'taken' && Date.now() - now.reservedAt > staleAfterMs) {
+        const reservedAt = await deps.idempotency.takeOver(consumerId, key, hash, now.orderId, now.reservedAt);
+        if (reservedAt !== undefined) return firstTime(input, now.orderId, reservedAt, signal, true);
+      }
     }
   };
 
-  const firstTime = async (input: PlaceOrderInput, orderId: string, reservedAt: number, signal?: AbortSignal): Promise<Accepted> => {
+  /** `takenOver`: the dead holder may have queued this order id already, so the key is never released. */
+  const firstTime = async (input: PlaceOrderInput, orderId: string, reservedAt: number, signal?: AbortSignal, takenOver = false): Promise<Accepted> => {
     const { consumerId, idempotencyKey: key } = input;
+    const release = () => (takenOver ? Promise.resolve() : deps.idempotency.release(consumerId, key).catch(() => undefined));
     let order: PricedOrder;
     try {
       order = (await deps.price(input, orderId, { signal })).order;
@@ -93,14 +107,14 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
         const stored: StoredRejection = { reason: err.reason, message: err.customerMessage, violations: err.violations, metadata: err.metadata };
         await deps.idempotency.complete(consumerId, key, { kind: 'rejected', reason: err.reason, error: JSON.stringify(stored) }, reservedAt);
       } else {
-        await deps.idempotency.release(consumerId, key).catch(() => undefined);
+        await release();
       }
       throw err;
     }
     try {
       await deps.publishPlace(order);
     } catch (err) {
-      await deps.idempotency.release(consumerId, key).catch(() => undefined);
+      await release();
       throw new TransientError('could not queue the order; nothing was charged, retry', err);
     }
     const placed = applyOrderEvent(emptyOrderState, { type: 'OrderPlaced', v: 1, order, at: order.placedAt, node: 'edge' });
@@ -126,7 +140,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
         if (reservation.kind === 'reserved') return firstTime(input, orderId, reservation.reservedAt, signal);
         if (reservation.requestHash !== hash) throw idempotencyKeyReused();
         if (reservation.outcome) return replay(reservation.outcome);
-        return waitForOutcome(input.consumerId, input.idempotencyKey, hash, signal);
+        return waitForOutcome(input, hash, signal);
       })();
       running.set(slot, attempt);
       try {

@@ -133,10 +133,16 @@ export function createResilientConsumer(
     });
     let onFatal: (error: Error) => void = () => {};
     const fatalCrash = new Promise<Error>((resolve) => (onFatal = resolve));
+    let memberId: string | undefined;
     const removers = [
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         const assignment = normalize(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions })));
         callHook('onGroupJoin', hooks.onGroupJoin, { memberId: payload.memberId, leaderId: payload.leaderId, isLeader: payload.isLeader, assignment });
+        // A new member id means the group expelled this member (e.g. its process was paused past
+        // the session timeout) and others owned its partitions meanwhile: it holds none of them
+        // any more, even if the new assignment names the same ones, so it must take them anew.
+        if (memberId !== undefined && payload.memberId !== memberId) setAssignment([]);
+        memberId = payload.memberId;
         setAssignment(assignment);
       }),
       consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -11,7 +11,7 @@ export type Reservation =
   /** This request holds the key now: go on and record the outcome. */
   | { kind: 'reserved'; reservedAt: number }
   /** Another request holds it: `outcome` is undefined while that one is still running. */
-  | { kind: 'taken'; orderId: string; requestHash: string; outcome?: KeyOutcome };
+  | { kind: 'taken'; orderId: string; requestHash: string; outcome?: KeyOutcome; /** When the holder reserved (or took over) the key. */ reservedAt: number };
 
 export interface IdempotencyStore {
   reserve(consumerId: string, key: string, requestHash: string, orderId: string): Promise<Reservation>;
@@ -20,6 +20,13 @@ export interface IdempotencyStore {
   /** Frees a key whose request failed for a passing reason, so a retry runs anew. */
   release(consumerId: string, key: string): Promise<void>;
   read(consumerId: string, key: string): Promise<Reservation | undefined>;
+  /**
+   * Takes over a reservation whose request died before recording an outcome (its node crashed),
+   * if the row is still as read: same `reservedAt`, no outcome. The order id stays, so an order
+   * the dead request may already have queued is the very one the new request places again.
+   * Returns the new reservedAt, or undefined if another request got there first.
+   */
+  takeOver(consumerId: string, key: string, requestHash: string, orderId: string, staleReservedAt: number): Promise<number | undefined>;
 }
 
 /**
@@ -39,6 +46,7 @@ export function createIdempotencyStore(opts: { client: Client; keyspace: string;
     kind: 'taken',
     orderId: row.order_id as string,
     requestHash: row.request_hash as string,
+    reservedAt: Number(row.created_at ?? 0),
     ...(row.outcome ? { outcome: JSON.parse(row.outcome as string) as KeyOutcome } : {}),
   });
 
@@ -75,10 +83,19 @@ export function createIdempotencyStore(opts: { client: Client; keyspace: string;
     }),
     read: transient('read', async (consumerId: string, key: string): Promise<Reservation | undefined> => {
       counters.count('read', 'idempotency_keys');
-      const rs = await client.execute(`SELECT request_hash, order_id, outcome FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`,
+      const rs = await client.execute(`SELECT request_hash, order_id, outcome, created_at FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`,
         [consumerId, key], { ...plain, consistency: consistencies.serial });
       const row = rs.first();
       return row ? toReservation(row) : undefined;
+    }),
+    takeOver: transient('take over', async (consumerId: string, key: string, requestHash: string, orderId: string, staleReservedAt: number): Promise<number | undefined> => {
+      counters.count('lwt', 'idempotency_keys');
+      const reservedAt = clock();
+      // Every cell is rewritten with a fresh TTL, so the row stays whole until it expires.
+      const rs = await client.execute(
+        `UPDATE ${ks}.idempotency_keys USING TTL ${ttlSeconds} SET request_hash = ?, order_id = ?, created_at = ? WHERE consumer_id = ? AND idempotency_key = ? IF created_at = ? AND outcome = null`,
+        [requestHash, orderId, BigInt(reservedAt), consumerId, key, BigInt(staleReservedAt)], lwt);
+      return rs.wasApplied() ? reservedAt : undefined;
     }),
   };
 }

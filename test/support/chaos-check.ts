@@ -109,17 +109,23 @@ export async function readWholeLedger(admin: DownstreamClients['admin']): Promis
   }
 }
 
-/** A killed node's handover, seen in the journal: from SIGKILL to the first event another node wrote for an order it had in flight. */
-export function failoverMs(kill: { node: string; killedAt: number }, journals: ReadonlyMap<string, readonly JournalRow[]>): number | undefined {
-  let best: number | undefined;
+/**
+ * A killed node's handover, seen in the journal: how many orders it had in flight (its event
+ * last, not terminal) and the time from SIGKILL to the first event another node wrote for one
+ * as that order's next event (an order its own replacement carried on first is no handover).
+ */
+export function failoverOf(kill: { node: string; killedAt: number }, journals: ReadonlyMap<string, readonly JournalRow[]>): { inFlight: number; ms?: number } {
+  let inFlight = 0;
+  let ms: number | undefined;
   for (const rows of journals.values()) {
     const before = rows.filter((r) => r.at <= kill.killedAt);
     const last = before.at(-1);
     if (!last || last.writer !== kill.node || isTerminal(foldJournal(before).status)) continue;
-    const taken = rows.find((r) => r.at > kill.killedAt && r.writer !== kill.node);
-    if (taken && (best === undefined || taken.at - kill.killedAt < best)) best = taken.at - kill.killedAt;
+    inFlight += 1;
+    const next = rows.find((r) => r.at > kill.killedAt);
+    if (next && next.writer !== kill.node && (ms === undefined || next.at - kill.killedAt < ms)) ms = next.at - kill.killedAt;
   }
-  return best;
+  return ms === undefined ? { inFlight } : { inFlight, ms };
 }
 
 export interface ChaosVerdict {

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
+import type { CancelOrderResponse__Output } from '../../src/generated/checkout/v1/CancelOrderResponse.js';
 import type { PlaceOrderRequest } from '../../src/generated/checkout/v1/PlaceOrderRequest.js';
+import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { loadCheckoutProto } from '../../src/grpc/protos.js';
 import type { Random } from '../../src/downstream/random.js';
 import { placeRequest } from './place-requests.js';
@@ -33,6 +35,7 @@ export interface ChaosLoadOptions {
   /** A key still unanswered after this long is given up (reported as unresolved). */
   giveUpAfterMs?: number;
   random?: Random;
+  onAccepted?(order: PlacedOrder): void;
 }
 
 export interface Attempt { node: string; ms: number; code?: grpc.status; detail?: string }
@@ -55,6 +58,8 @@ export interface ChaosLoad {
   /** Every key, once each is answered or given up (and requested cancels answered). */
   done: Promise<PlacedOrder[]>;
   progress(): LoadProgress;
+  /** Sends no more orders and gives up retries (they end unresolved); `done` then resolves soon. */
+  stop(): void;
 }
 
 /** Codes a client may retry with the same key: the node died, timed out, or is still working on the key. */
@@ -71,6 +76,7 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
   const proto = loadCheckoutProto();
   const channels = new Map<string, CheckoutServiceClient>();
   const tokens = new Map<string, Promise<string>>();
+  let stopped = false;
   const counts = { sent: 0, accepted: 0, rejected: 0, unresolved: 0, inFlight: 0, retries: 0 };
 
   const clientFor = (address: string) => {
@@ -93,10 +99,10 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
     return choices[preferred % Math.max(1, choices.length)];
   };
 
-  const call = <Req, Res>(node: LoadNode, method: 'placeOrder' | 'cancelOrder', req: Req, md: grpc.Metadata, deadlineMs: number) =>
+  type Callback<Res> = (err: grpc.ServiceError | null, res?: Res) => void;
+  const callOn = <Res>(node: LoadNode, deadlineMs: number, invoke: (c: CheckoutServiceClient, o: grpc.CallOptions, cb: Callback<Res>) => void) =>
     new Promise<Res>((resolve, reject) => {
-      const client = clientFor(node.grpcAddress!) as unknown as Record<string, (r: Req, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: Res) => void) => void>;
-      client[method]!(req, md, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
+      invoke(clientFor(node.grpcAddress!), { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
     });
 
   const cancelLater = async (placed: PlacedOrder, md: grpc.Metadata) => {
@@ -104,10 +110,10 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
     placed.cancel = { requestedAt: Date.now() };
     let last: grpc.ServiceError | undefined;
     for (let i = 0; i < 10; i++) {
-      const node = pickNode(Math.floor(random() * 3));
+      const node = pickNode(Math.floor(random() * 1_000));
       if (!node) { await sleep(200); continue; }
       try {
-        const res = await call<object, { status: string }>(node, 'cancelOrder', { orderId: placed.orderId, reason: 'chaos: changed my mind' }, md, 6_000);
+        const res = await callOn<CancelOrderResponse__Output>(node, 6_000, (c, o, cb) => c.cancelOrder({ orderId: placed.orderId, reason: 'chaos: changed my mind' }, md, o, cb));
         placed.cancel.status = res.status;
         return;
       } catch (err) {
@@ -129,16 +135,17 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
     counts.sent += 1;
     counts.inFlight += 1;
     try {
-      for (let attempt = 0; Date.now() - t0 < giveUpAfterMs; attempt++) {
+      for (let attempt = 0; !stopped && Date.now() - t0 < giveUpAfterMs; attempt++) {
         const node = pickNode(index + attempt, avoid);
         if (!node) { await sleep(100); continue; }
         if (attempt > 0) counts.retries += 1;
         const a0 = Date.now();
         try {
-          const res = await call<PlaceOrderRequest, { orderId: string }>(node, 'placeOrder', request, md, attemptDeadlineMs);
+          const res = await callOn<PlaceOrderResponse__Output>(node, attemptDeadlineMs, (c, o, cb) => c.placeOrder(request, md, o, cb));
           placed.attempts.push({ node: node.id, ms: Date.now() - a0 });
           placed.outcome = 'accepted';
           placed.orderId = res.orderId;
+          opts.onAccepted?.(placed);
           break;
         } catch (err) {
           const e = err as grpc.ServiceError;
@@ -161,7 +168,7 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
     const intervalMs = 1_000 / opts.ratePerSec;
     const start = Date.now();
     const running: Array<Promise<PlacedOrder>> = [];
-    for (let i = 0; i < opts.orders; i++) {
+    for (let i = 0; i < opts.orders && !stopped; i++) {
       const due = start + i * intervalMs;
       if (due > Date.now()) await sleep(due - Date.now());
       running.push(placeOne(i));
@@ -173,5 +180,5 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
     }
   })();
 
-  return { done, progress: () => ({ ...counts }) };
+  return { done, progress: () => ({ ...counts }), stop: () => { stopped = true; } };
 }

@@ -2,8 +2,10 @@ import type { ClusterNode, LocalCluster } from '../../cluster/local-cluster.js';
 import type { Random } from '../../src/downstream/random.js';
 
 /*
- * Crashes: every few seconds one node that is up gets SIGKILL and, a moment later, a fresh
- * process in its place. One node at most is down at a time, so the cluster is never all down.
+ * Crashes: every few seconds a random node that is up gets SIGKILL, and a fresh process takes
+ * its place after a while of its own — sometimes before the group noticed the death (its shards
+ * come back to it), sometimes after the others took its shards over (they hand them back on its
+ * return). Kills never leave fewer than `minUp` nodes up, so the cluster is never all down.
  */
 
 export interface KillRecord {
@@ -16,23 +18,28 @@ export interface KillRecord {
 }
 
 export interface ChaosMonkeyOptions {
-  /** Pause before each kill, drawn uniformly from [min, max] ms. */
+  /** Pause between kills, drawn uniformly from [min, max] ms. */
   everyMs: [number, number];
-  /** How long the killed node stays down before its restart begins. */
+  /** How long a killed node stays down before its restart begins. */
   downMs: [number, number];
+  /** Default 1. */
+  minUp?: number;
   random?: Random;
   onKill?(record: KillRecord): void;
 }
 
 export interface ChaosMonkey {
   readonly kills: readonly KillRecord[];
-  /** Stops killing, waits for the node being restarted, and restarts any node still down. */
+  /** Stops killing and returns once every node is up again. */
   stop(): Promise<void>;
 }
 
 export function startChaosMonkey(cluster: Pick<LocalCluster, 'nodes' | 'kill' | 'restart'>, opts: ChaosMonkeyOptions): ChaosMonkey {
   const random = opts.random ?? Math.random;
+  const minUp = opts.minUp ?? 1;
   const kills: KillRecord[] = [];
+  const restarts = new Set<Promise<void>>();
+  const dead = new Set<ClusterNode>();
   let running = true;
   let wake: () => void = () => {};
   const between = ([min, max]: [number, number]) => min + random() * (max - min);
@@ -50,23 +57,38 @@ export function startChaosMonkey(cluster: Pick<LocalCluster, 'nodes' | 'kill' | 
       }
     }
   };
+  const track = (p: Promise<void>) => {
+    restarts.add(p);
+    p.catch(() => undefined).finally(() => restarts.delete(p)); // a failure is reported by stop()
+    return p;
+  };
+  const failures: unknown[] = [];
 
   const loop = (async () => {
     while (running) {
       await pause(between(opts.everyMs));
       if (!running) break;
-      const up = cluster.nodes.filter((n) => n.process);
-      if (up.length < cluster.nodes.length) continue;
+      const up = cluster.nodes.filter((n) => n.process && !dead.has(n));
+      if (up.length <= minUp) continue;
       const victim = up[Math.floor(random() * up.length)]!;
       const record: KillRecord = { node: victim.id, killedAt: Date.now() };
+      dead.add(victim);
       await cluster.kill(victim);
       kills.push(record);
       opts.onKill?.(record);
-      await new Promise((r) => setTimeout(r, between(opts.downMs)));
-      await restart(victim, record);
+      const downFor = between(opts.downMs);
+      void track((async () => {
+        await new Promise((r) => setTimeout(r, downFor));
+        try {
+          await restart(victim, record);
+        } catch (err) {
+          failures.push(err);
+        } finally {
+          dead.delete(victim);
+        }
+      })());
     }
   })();
-  loop.catch(() => undefined); // reported by stop()
 
   return {
     kills,
@@ -74,7 +96,9 @@ export function startChaosMonkey(cluster: Pick<LocalCluster, 'nodes' | 'kill' | 
       running = false;
       wake();
       await loop;
+      while (restarts.size) await Promise.all([...restarts]);
       for (const node of cluster.nodes) if (!node.process) await restart(node);
+      if (failures.length) throw new Error(`a killed node could not be restarted: ${(failures[0] as Error).message}`);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { DownstreamClients } from '../../src/downstream/downstream-clients.
 import type { FaultRule } from '../../src/generated/downstream/v1/FaultRule.js';
 import { seededRandom } from '../../src/downstream/random.js';
 import {
-  failoverMs, judgeChaos, journalOrderIds, percentiles, readWholeLedger, waitUntilTerminal, type ChaosVerdict,
+  failoverOf, judgeChaos, journalOrderIds, percentiles, readWholeLedger, waitUntilTerminal, type ChaosVerdict,
 } from './chaos-check.js';
 import { startChaosLoad, type PlacedOrder } from './chaos-load.js';
 import { startChaosMonkey, type KillRecord } from './chaos-monkey.js';
@@ -29,6 +29,19 @@ export function chaosFaultRules(): FaultRule[] {
     ]),
   ];
 }
+
+/** The run the chaos test does, and `npm run chaos:long` by default (it only places more orders). */
+export const CHAOS_DEFAULTS = {
+  /** Short group timeouts: a dead node's shards move after ≈3 s plus the rebalance. */
+  nodeEnv: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300' } as Record<string, string>,
+  /** Modest downstream latency, so a killed node has orders in flight. */
+  latency: [{ target: '*', fixedMs: 40, jitterMs: 80 }],
+  ratePerSec: 12,
+  killEveryMs: [2_500, 4_500] as [number, number],
+  /** Some restarts beat the session timeout (shards come back), most do not (others take over). */
+  downMs: [500, 7_000] as [number, number],
+  cancelFraction: 0.03,
+};
 
 export interface ChaosRunOptions {
   cluster: Pick<LocalCluster, 'nodes' | 'kill' | 'restart'>;
@@ -67,7 +80,11 @@ export interface ChaosSummary {
   ledgerViolations: number;
   ledgerEntries: number;
   failoverMs: ReturnType<typeof percentiles>;
+  /** Per kill: the node, its in-flight orders, kill → first step another node persisted for one, kill → replacement ready. */
+  perKill: Array<{ node: string; inFlight: number; ms?: number; restartMs?: number }>;
   placeMs: ReturnType<typeof percentiles>;
+  /** Per order, the longest wait between two of its events (a step, a retry, or a failover). */
+  orderStallMs: ReturnType<typeof percentiles>;
   durationMs: { load: number; drain: number; total: number };
 }
 
@@ -110,7 +127,8 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
   const journals = await waitUntilTerminal(opts.db, opts.keyspace, allIds, { timeoutMs: 10_000 });
   const ledger = await readWholeLedger(opts.admin);
   const verdict = judgeChaos({ accepted, journals, ledger });
-  const failovers = monkey.kills.flatMap((k) => { const ms = failoverMs(k, journals); return ms === undefined ? [] : [ms]; });
+  const perKill = monkey.kills.map((k) => ({ node: k.node, restartMs: k.readyAt ? k.readyAt - k.killedAt : undefined, ...failoverOf(k, journals) }));
+  const failovers = perKill.flatMap((k) => (k.ms === undefined ? [] : [k.ms]));
   const summary: ChaosSummary = {
     seed: opts.seed,
     keys: placed.length,
@@ -123,7 +141,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     unannounced: verdict.unannounced.length,
     unresolvedKeys: placed.filter((p) => p.outcome === 'unresolved').length,
     rejectedKeys: placed.filter((p) => p.outcome === 'rejected').length,
-    placeRetries: placed.reduce((n, p) => n + p.attempts.length - 1, 0),
+    placeRetries: placed.reduce((n, p) => n + Math.max(0, p.attempts.length - 1), 0),
     cancelsRequested: placed.filter((p) => p.cancel).length,
     kills: monkey.kills.length,
     multiWriterOrders: verdict.multiWriterOrders,
@@ -131,7 +149,9 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     ledgerViolations: verdict.ledgerViolations.length,
     ledgerEntries: ledger.length,
     failoverMs: percentiles(failovers),
+    perKill,
     placeMs: percentiles(placed.filter((p) => p.orderId).map((p) => p.placeMs)),
+    orderStallMs: percentiles([...journals.values()].map((rows) => Math.max(0, ...rows.slice(1).map((r, i) => r.at - rows[i]!.at)))),
     durationMs: { load: tLoad - t0, drain: tDrain - tLoad, total: Date.now() - t0 },
   };
   return { summary, verdict, placed, kills: monkey.kills };

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterNode } from '../../cluster/local-cluster.js';
+import { shardOf } from '../../src/domain/shard-of.js';
+import { isTerminal } from '../../src/domain/order.js';
+import {
+  foldJournal, journalProblems, readJournals, readWholeLedger, waitUntilTerminal, type JournalRow,
+} from '../support/chaos-check.js';
+import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import { startChaosLoad, type ChaosLoad, type PlacedOrder } from '../support/chaos-load.js';
+import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
+import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+
+/*
+ * How long a crashed node's orders stand still: orders flow in steadily, the owner of some
+ * in-flight ones gets SIGKILL, and the clock runs until another node persists the next step of
+ * one of them. With a 3 s group session timeout that must stay well under 10 s. Two rounds: the
+ * first victim is restarted before the second is killed.
+ */
+const PARTITIONS = 12;
+const SESSION_TIMEOUT_MS = 3_000;
+const BOUND_MS = 10_000;
+
+interface Round {
+  victim: string;
+  inFlight: number;
+  /** Kill → first event another node wrote for one of the victim's in-flight orders (its `at` stamp). */
+  firstStepMs: number;
+  /** Kill → first 'shard ownership changed' of another node taking one of the victim's shards. */
+  takeoverMs?: number;
+}
+
+describe('failover time after an owner is SIGKILLed', () => {
+  let pc: ProcessCluster;
+  let logs: LineRecorder;
+  const rounds: Round[] = [];
+  const accepted: string[] = [];
+  let journals: Map<string, JournalRow[]>;
+  let down: ClusterNode | undefined;
+  let load: ChaosLoad | undefined;
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** Kills `victim` once it has orders in flight; returns when another node persisted a step of one. */
+  const killAndMeasure = async (victim: ClusterNode): Promise<Round> => {
+    let mine: string[] = [];
+    for (const deadline = Date.now() + 15_000; mine.length === 0; await sleep(200)) {
+      if (Date.now() > deadline) throw new Error(`${victim.id} never had an order in flight`);
+      const read = await readJournals(pc.db, pc.keyspace, accepted.slice(-60));
+      mine = [...read].filter(([, rows]) => rows.at(-1)?.writer === victim.id && !isTerminal(foldJournal(rows).status)).map(([id]) => id);
+    }
+    const shards = new Set(mine.map((id) => shardOf(id, PARTITIONS)));
+    const killedAt = Date.now();
+    down = victim;
+    await pc.cluster.kill(victim);
+    let firstStepMs: number | undefined;
+    for (const deadline = killedAt + 30_000; firstStepMs === undefined && Date.now() < deadline; await sleep(50)) {
+      const read = await readJournals(pc.db, pc.keyspace, mine);
+      const steps = [...read.values()].flatMap((rows) => rows.filter((r) => r.writer !== victim.id && r.at > killedAt).map((r) => r.at - killedAt));
+      if (steps.length) firstStepMs = Math.min(...steps);
+    }
+    if (firstStepMs === undefined) throw new Error(`no other node carried ${victim.id}'s orders on within 30 s`);
+    const takeover = logs.lines.find((l) => l.at > killedAt && l.node !== victim.id && (ownershipChange(l)?.gained.some((s) => shards.has(s)) ?? false));
+    return { victim: victim.id, inFlight: mine.length, firstStepMs, ...(takeover ? { takeoverMs: takeover.at - killedAt } : {}) };
+  };
+
+  beforeAll(async () => {
+    pc = await startProcessCluster({
+      nodes: 3,
+      partitions: PARTITIONS,
+      env: { KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS), KAFKA_HEARTBEAT_INTERVAL_MS: '300' },
+      // Steps of ≈200 ms: each order is in flight for about a second, so a victim always has some.
+      downstreamLatency: [{ target: '*', fixedMs: 150, jitterMs: 100 }],
+    });
+    logs = recordLines(pc.cluster.nodes);
+    const [first, second] = pc.cluster.nodes;
+    // Orders arrive on the edges of the nodes that stay up, so PlaceOrder itself never fails here.
+    load = startChaosLoad({
+      nodes: () => pc.cluster.nodes.filter((n) => n !== down && n !== first), token: (c) => pc.token(c),
+      orders: 240, ratePerSec: 8, onAccepted: (p: PlacedOrder) => accepted.push(p.orderId!),
+    });
+    await sleep(3_000);
+    rounds.push(await killAndMeasure(second!));
+    await pc.cluster.restart(second!);
+    down = undefined;
+    logs.stop();
+    logs = recordLines(pc.cluster.nodes);
+    await sleep(SESSION_TIMEOUT_MS + 2_000); // the group takes the restarted node in
+    rounds.push(await killAndMeasure(first!));
+    const placed = await load.done;
+    if (placed.some((p) => !p.orderId)) throw new Error(`unanswered PlaceOrder: ${JSON.stringify(placed.filter((p) => !p.orderId))}`);
+    journals = await waitUntilTerminal(pc.db, pc.keyspace, accepted, { timeoutMs: 30_000 });
+    console.log(`failover ${JSON.stringify(rounds)}`);
+  }, 180_000);
+  afterAll(async () => { load?.stop(); logs?.stop(); await pc?.stop(); }, 60_000);
+
+  it(`has another node persist a step of the victim's orders within ${BOUND_MS / 1000} s of SIGKILL`, () => {
+    expect(rounds.map((r) => r.firstStepMs).filter((ms) => ms > BOUND_MS)).toEqual([]);
+  });
+
+  it('has another node log taking the victim\'s shards', () => {
+    expect(rounds.filter((r) => r.takeoverMs === undefined)).toEqual([]);
+  });
+
+  it('brings every order to a terminal state', () => {
+    expect([...journals].filter(([, rows]) => !isTerminal(foldJournal(rows).status)).map(([id]) => id)).toEqual([]);
+  });
+
+  it('keeps every journal one linear history', () => {
+    expect([...journals].flatMap(([id, rows]) => journalProblems(rows).map((p) => `${id}: ${p}`))).toEqual([]);
+  });
+
+  it('leaves the ledgers clean', async () => {
+    const finals = new Map([...journals].map(([id, rows]) => [id, foldJournal(rows).status]));
+    expect(checkLedger(await readWholeLedger(pc.downstream.admin), finals).violations).toEqual([]);
+  });
+});
