@@ -103,8 +103,8 @@ async function main(): Promise<void> {
       });
       process.stdout.write(`\nchaos summary ${JSON.stringify(run.summary)}\n\n${figures(run)}\n\n`);
       const v = run.verdict;
-      const broken = { notTerminal: v.notTerminal.slice(0, 5), lost: v.lost.slice(0, 5), nonLinear: v.nonLinear.slice(0, 5), ledgerViolations: v.ledgerViolations.slice(0, 5), ledgerWithoutJournal: v.ledgerWithoutJournal.slice(0, 5) };
-      const ok = Object.values(broken).every((list) => list.length === 0) && run.placed.every((p) => p.outcome === 'accepted');
+      const broken = { unanswered: run.placed.filter((p) => p.outcome !== 'accepted').slice(0, 3), notTerminal: v.notTerminal.slice(0, 5), lost: v.lost.slice(0, 5), nonLinear: v.nonLinear.slice(0, 5), ledgerViolations: v.ledgerViolations.slice(0, 5), ledgerWithoutJournal: v.ledgerWithoutJournal.slice(0, 5) };
+      const ok = Object.values(broken).every((list) => list.length === 0);
       if (!ok) process.stdout.write(`INVARIANTS BROKEN (first few of each): ${JSON.stringify(broken, null, 2)}\n`);
       process.exitCode = ok ? 0 : 1;
     } finally {

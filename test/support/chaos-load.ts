@@ -71,7 +71,7 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
   const random = opts.random ?? Math.random;
   const consumers = opts.consumers ?? 8;
   const attemptDeadlineMs = opts.attemptDeadlineMs ?? 5_000;
-  const giveUpAfterMs = opts.giveUpAfterMs ?? 45_000;
+  const giveUpAfterMs = opts.giveUpAfterMs ?? 90_000;
   const [cancelMin, cancelMax] = opts.cancelDelayMs ?? [0, 1_000];
   const proto = loadCheckoutProto();
   const channels = new Map<string, CheckoutServiceClient>();
