@@ -4,8 +4,7 @@ import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cl
 import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
 import { checkLedger } from '../../src/downstream/ledger-invariants.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
-import { journalOf, schemaKeyspace } from '../support/journal.js';
-import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
+import { statusFromJournal, schemaKeyspace } from '../support/journal.js';
 
 const STEP_MS = 120;
 
@@ -53,7 +52,7 @@ describe('a node killed with SIGKILL mid-order', () => {
 
     await host('recover', 'second-life', []);
     // The journal, not the killed process's last words, says where each order stands.
-    const statusOf = async (id: string) => (await journalOf(ks.client, ks.keyspace, id)).map((r) => r.event).reduce(applyOrderEvent, emptyOrderState).status;
+    const statusOf = (id: string) => statusFromJournal(ks.client, ks.keyspace, id);
     let pending = ids;
     const deadline = Date.now() + 60_000;
     while (pending.length > 0 && Date.now() < deadline) {

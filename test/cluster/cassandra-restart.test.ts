@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
 import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../src/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, unary } from '../support/checkout-cluster.js';
-import { journalOf } from '../support/journal.js';
+import { statusFromJournal } from '../support/journal.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
@@ -56,7 +55,7 @@ describe('Cassandra killed and restarted mid-run', () => {
     expect(retryInfoSeen).toBeGreaterThan(0);
     expect(codes.get(grpc.status.INTERNAL) ?? 0).toBe(0);
 
-    const statusOf = async (id: string) => (await journalOf(pc.db, pc.keyspace, id)).map((r) => r.event).reduce(applyOrderEvent, emptyOrderState).status;
+    const statusOf = (id: string) => statusFromJournal(pc.db, pc.keyspace, id);
     let pending = [...accepted];
     const deadline = Date.now() + 90_000;
     const finals: Record<string, string> = {};

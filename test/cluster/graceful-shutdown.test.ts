@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';
-import { journalOf } from '../support/journal.js';
+import { journalOf, statusFromJournal } from '../support/journal.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
@@ -24,7 +23,7 @@ describe('a node stopped with SIGTERM', () => {
     const stoppedMs = Date.now() - t0;
     await took;
     const handedOverMs = Date.now() - t0;
-    const statusOf = async (id: string) => (await journalOf(pc.db, pc.keyspace, id)).map((r) => r.event).reduce(applyOrderEvent, emptyOrderState).status;
+    const statusOf = (id: string) => statusFromJournal(pc.db, pc.keyspace, id);
     let pending = ids;
     const deadline = Date.now() + 60_000;
     while (pending.length && Date.now() < deadline) {

@@ -1,5 +1,6 @@
 import type { Client } from 'cassandra-driver';
-import { decodeOrderEvent, type OrderEvent } from '../../actors/order/order-events.js';
+import type { OrderEvent } from '../../actors/order/order-events.js';
+import { journalOf, type JournalRow } from './journal-reader.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../actors/order/order-state.js';
 import { isTerminal } from '../../src/domain/order.js';
 import type { DownstreamClients } from '../../src/downstream/downstream-clients.js';
@@ -11,15 +12,7 @@ import { checkLedger, type Violation } from '../../src/downstream/ledger-invaria
  * downstream ledgers), never from the nodes' own view. No vitest here: the benchmark uses it too.
  */
 
-export interface JournalRow { seq: number; writer: string; at: number; event: OrderEvent }
-
-export async function readJournal(db: Client, keyspace: string, orderId: string): Promise<JournalRow[]> {
-  const rs = await db.execute(`SELECT seq, event_type, schema_version, payload, writer FROM ${keyspace}.journal WHERE order_id = ?`, [orderId], { prepare: true, fetchSize: 10_000 });
-  return rs.rows.map((r) => {
-    const event = decodeOrderEvent(r.event_type as string, r.schema_version as number, r.payload as string);
-    return { seq: Number(r.seq), writer: r.writer as string, at: event.at, event };
-  });
-}
+export type { JournalRow } from './journal-reader.js';
 
 export async function readJournals(db: Client, keyspace: string, orderIds: Iterable<string>, concurrency = 16): Promise<Map<string, JournalRow[]>> {
   const ids = [...orderIds];
@@ -28,7 +21,7 @@ export async function readJournals(db: Client, keyspace: string, orderIds: Itera
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < ids.length) {
       const id = ids[next++]!;
-      out.set(id, await readJournal(db, keyspace, id));
+      out.set(id, await journalOf(db, keyspace, id));
     }
   }));
   return out;

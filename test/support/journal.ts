@@ -1,6 +1,4 @@
 import type { Client } from 'cassandra-driver';
-import { decodeOrderEvent } from '../../actors/order/order-events.js';
-import type { OrderEvent } from '../../actors/order/order-events.js';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
 import { orderEventCodec } from '../../actors/order-runtime.js';
 import { applySchema } from '../../src/storage/schema.js';
@@ -27,13 +25,4 @@ export function testEngine(client: Client, keyspace: string, writerId: string, e
   return createCassandraPersistenceEngine({ client, keyspace, writerId, codec: orderEventCodec, ...extra });
 }
 
-/** The journal rows of one order as stored: seq, type and writer, in order. */
-export async function journalOf(client: Client, keyspace: string, orderId: string): Promise<Array<{ seq: number; type: string; writer: string; event: OrderEvent }>> {
-  const rs = await client.execute(`SELECT seq, event_type, schema_version, payload, writer FROM ${keyspace}.journal WHERE order_id = ?`, [orderId], { prepare: true, fetchSize: 10_000 });
-  return rs.rows.map((r) => ({
-    seq: Number(r.seq),
-    type: r.event_type as string,
-    writer: r.writer as string,
-    event: decodeOrderEvent(r.event_type as string, r.schema_version as number, r.payload as string),
-  }));
-}
+export { journalOf, statusFromJournal } from './journal-reader.js';
