@@ -51,7 +51,6 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
     ...opts.env,
   };
   const tokens = createTokenService({ secret: TEST_SECRET });
-  const proto = loadCheckoutProto();
   const nodes: CheckoutNode[] = [];
   const clients: grpc.Client[] = [];
   return {
@@ -65,14 +64,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
     token: (consumerId, admin = false) => tokens.mint(consumerId, { role: admin ? 'admin' : 'consumer' }),
     async client(node, consumerId, o = {}) {
       const token = consumerId ? await tokens.mint(consumerId, { role: o.admin ? 'admin' : 'consumer' }) : undefined;
-      // Call credentials need TLS in grpc-js; an interceptor adds the header on a plaintext channel.
-      const interceptor: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
-        start(metadata, listener, nextStart) {
-          if (token) metadata.set('authorization', `Bearer ${token}`);
-          nextStart(metadata, listener);
-        },
-      });
-      const client = new proto.grpc.checkout.v1.CheckoutService(node.grpcAddress, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
+      const client = checkoutClient(node.grpcAddress, token);
       clients.push(client);
       return client;
     },
@@ -85,6 +77,19 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
   };
 }
 
+/** A CheckoutService client that sends `token` as a bearer token (none when undefined). */
+export function checkoutClient(address: string, token: string | undefined): CheckoutServiceClient {
+  // Call credentials need TLS in grpc-js; an interceptor adds the header on a plaintext channel.
+  const interceptor: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
+    start(metadata, listener, nextStart) {
+      if (token) metadata.set('authorization', `Bearer ${token}`);
+      nextStart(metadata, listener);
+    },
+  });
+  return new checkoutProto.grpc.checkout.v1.CheckoutService(address, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
+}
+
+const checkoutProto = loadCheckoutProto();
 const codec = createStatusCodec();
 
 /** The rich status of a failed call (decoded google.rpc details). */

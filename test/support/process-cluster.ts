@@ -5,7 +5,7 @@ import { createMockTopic } from '../../cluster/kafka/mock-control.js';
 import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
-import { loadCheckoutProto } from '../../src/grpc/protos.js';
+import { checkoutClient } from './checkout-cluster.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { connectTestClient, cassandraTestInfra } from './cassandra.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
@@ -53,17 +53,12 @@ export async function startProcessCluster(opts: {
     ? await connectClient(cluster.infra.cassandraContactPoints)
     : await connectTestClient();
   const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
-  const proto = loadCheckoutProto();
   const clients: grpc.Client[] = [];
   return {
     cluster, downstream, db, keyspace,
     token: (consumerId) => tokens.mint(consumerId),
     async client(node, consumerId) {
-      const token = await tokens.mint(consumerId);
-      const interceptor: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
-        start(metadata, listener, nextStart) { metadata.set('authorization', `Bearer ${token}`); nextStart(metadata, listener); },
-      });
-      const c = new proto.grpc.checkout.v1.CheckoutService(node.grpcAddress!, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
+      const c = checkoutClient(node.grpcAddress!, await tokens.mint(consumerId));
       clients.push(c);
       return c;
     },
