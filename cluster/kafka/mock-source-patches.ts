@@ -96,7 +96,67 @@ export const leaveGroupVersionPatch: SourcePatch = {
   },
 };
 
-export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [syncGroupPatch, leaveGroupVersionPatch];
+const MEMBER_ID_LINE = 'rd_snprintf(memberid, sizeof(memberid), "%p", member);';
+const MEMBER_ID_PATCHED =
+  '/* CHECKOUT_UNIQUE_MEMBER_ID_PATCH */ static int checkout_member_seq;\n' +
+  '                        rd_snprintf(memberid, sizeof(memberid), "m%d-%p", ++checkout_member_seq, member);';
+
+/**
+ * The mock names a new member after its struct's address, and malloc hands a freed struct's
+ * address to the next member. A member expelled while paused (its struct freed) wakes up,
+ * heartbeats with its old id, finds the newer member now wearing it, rejoins as that member, and
+ * the broker aborts on `member_add: Assertion '!member->resp'` (seen in the long chaos run:
+ * every client of the run lost its broker). A counter makes every generated id unique.
+ */
+export const uniqueMemberIdPatch: SourcePatch = {
+  id: 'unique-member-ids',
+  file: 'src/rdkafka_mock_cgrp.c',
+  marker: 'CHECKOUT_UNIQUE_MEMBER_ID_PATCH',
+  fingerprint: MEMBER_ID_PATCHED,
+  apply(source) {
+    indexOfOnly(source, MEMBER_ID_LINE, this.file);
+    return source.replace(MEMBER_ID_LINE, MEMBER_ID_PATCHED);
+  },
+};
+
+const HELD_MEMBER_INSERT = `
+                /* CHECKOUT_HELD_MEMBER_PATCH: a member whose JoinGroup or SyncGroup the group
+                 * is holding cannot heartbeat; expiring it would free the held response and
+                 * leave its connection blocked with no reply. */
+                if (member->resp && member->conn)
+                        continue;
+`;
+
+/**
+ * The classic session timer expires members by last activity, including one whose JoinGroup or
+ * SyncGroup the group is still holding. It then frees the held response without unblocking the
+ * connection: that consumer waits for its request timeout with no reply (a node that owns no
+ * partitions for tens of seconds), and a retry on the same connection trips
+ * `member_sync_set: Assertion '!member->resp'`. Held members are skipped; one whose connection
+ * closed has `conn` cleared and still expires.
+ */
+export const heldMemberSessionPatch: SourcePatch = {
+  id: 'session-timer-skips-held-members',
+  file: 'src/rdkafka_mock_cgrp.c',
+  marker: 'CHECKOUT_HELD_MEMBER_PATCH',
+  fingerprint: HELD_MEMBER_INSERT,
+  apply(source) {
+    const fnStart = indexOfOnly(source, 'rd_kafka_mock_cgrp_classic_session_tmr_cb(rd_kafka_timers_t *rkts,', this.file);
+    const fnEnd = source.indexOf('\n}\n', fnStart);
+    const body = source.slice(fnStart, fnEnd < 0 ? undefined : fnEnd);
+    const activityCheck = /\(mcgrp->session_timeout_ms \* 1000\) >\s*\n\s*now\)\s*\n\s*continue;\n/.exec(body);
+    if (!activityCheck) {
+      throw new PatchAnchorNotFoundError(
+        `${this.id}: the last-activity check is gone from rd_kafka_mock_cgrp_classic_session_tmr_cb in ${this.file}; ` +
+          're-check the patch against this librdkafka',
+      );
+    }
+    const at = fnStart + activityCheck.index + activityCheck[0].length;
+    return source.slice(0, at) + HELD_MEMBER_INSERT + source.slice(at);
+  },
+};
+
+export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch];
 
 /** Applies one patch to pristine source; refuses source that already has it. */
 export function applyPatch(patch: SourcePatch, source: string): string {

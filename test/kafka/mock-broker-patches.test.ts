@@ -5,10 +5,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ensureMockBroker, MOCK_BROKER_FILES } from '../../cluster/kafka/mock-broker-build.js';
 import {
   applyPatch,
+  heldMemberSessionPatch,
   leaveGroupVersionPatch,
   PatchAnchorNotFoundError,
   syncGroupPatch,
   SYNCGROUP_PATCH_MARKER,
+  uniqueMemberIdPatch,
 } from '../../cluster/kafka/mock-source-patches.js';
 import { createTestTopic, kafkaTestInfra, testKafkaClient, uniqueGroupId } from '../support/kafka.js';
 import { killAllMembers, spawnMember } from './fixtures/member-process.js';
@@ -39,9 +41,9 @@ describe.skipIf(!onMock)('the mock broker build', () => {
     expect((await readFile(binary)).includes(SYNCGROUP_PATCH_MARKER)).toBe(true);
   });
 
-  it('built from librdkafka sources that carry both patches', async () => {
+  it('built from librdkafka sources that carry every patch', async () => {
     const patchedDir = join(dirname(await ensureMockBroker()), MOCK_BROKER_FILES.patchedDir);
-    for (const patch of [syncGroupPatch, leaveGroupVersionPatch]) {
+    for (const patch of [syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch]) {
       expect(await readFile(join(patchedDir, patch.file.split('/').pop() ?? ''), 'utf8')).toContain(patch.marker);
     }
   });
@@ -54,6 +56,15 @@ describe.skipIf(!onMock)('the mock broker build', () => {
     const changedCgrp = pristineCgrp.replace('mcgrp->assignment_cnt < mcgrp->member_cnt', 'mcgrp->assignment_cnt != mcgrp->member_cnt');
     expect(() => applyPatch(syncGroupPatch, changedCgrp)).toThrow(PatchAnchorNotFoundError);
     expect(() => applyPatch(syncGroupPatch, patchedCgrp)).toThrow(PatchAnchorNotFoundError);
+
+    const withoutIdPatch = patchedCgrp.replace(uniqueMemberIdPatch.fingerprint, 'rd_snprintf(memberid, sizeof(memberid), "%p", member);');
+    expect(applyPatch(uniqueMemberIdPatch, withoutIdPatch)).toBe(patchedCgrp);
+    expect(() => applyPatch(uniqueMemberIdPatch, withoutIdPatch.replace('"%p", member)', '"%s", member->id)'))).toThrow(PatchAnchorNotFoundError);
+    const withoutHeldPatch = patchedCgrp.replace(heldMemberSessionPatch.fingerprint, '');
+    expect(applyPatch(heldMemberSessionPatch, withoutHeldPatch)).toBe(patchedCgrp);
+    expect(() => applyPatch(heldMemberSessionPatch, withoutHeldPatch.replaceAll('(mcgrp->session_timeout_ms * 1000) >', '(mcgrp->session_timeout_ms * 2000) >'))).toThrow(
+      PatchAnchorNotFoundError,
+    );
 
     const patchedHandlers = await readFile(join(patchedDir, 'rdkafka_mock_handlers.c'), 'utf8');
     const pristineHandlers = patchedHandlers.replace(leaveGroupVersionPatch.fingerprint, '[RD_KAFKAP_LeaveGroup] = {0, 4, 4, rd_kafka_mock_handle_LeaveGroup},');
