@@ -58,7 +58,12 @@ describe('failover time after an owner is SIGKILLed', () => {
       const steps = [...read.values()].flatMap((rows) => rows.filter((r) => r.writer !== victim.id && r.at > killedAt).map((r) => r.at - killedAt));
       if (steps.length) firstStepMs = Math.min(...steps);
     }
-    if (firstStepMs === undefined) throw new Error(`no other node carried ${victim.id}'s orders on within 30 s`);
+    if (firstStepMs === undefined) {
+      // What the survivors said meanwhile (ownership changes, warnings) says where the group stalled.
+      const said = logs.lines.filter((l) => l.at > killedAt && (ownershipChange(l) !== undefined || Number(l.line.level) >= 40))
+        .map((l) => `${l.at - killedAt} ms ${l.node}: ${JSON.stringify(l.line).slice(0, 300)}`);
+      throw new Error(`no other node carried ${victim.id}'s orders ${JSON.stringify(mine)} on within 30 s; after the kill:\n${said.join('\n')}`);
+    }
     const takeover = logs.lines.find((l) => l.at > killedAt && l.node !== victim.id && (ownershipChange(l)?.gained.some((s) => shards.has(s)) ?? false));
     return { victim: victim.id, inFlight: mine.length, firstStepMs, ...(takeover ? { takeoverMs: takeover.at - killedAt } : {}) };
   };
