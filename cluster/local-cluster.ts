@@ -48,6 +48,8 @@ export interface LocalClusterOptions {
   cassandraContactPoints?: string[];
   kafkaBrokers?: string[];
   provisionTopics?: (topics: TopicPlan[]) => Promise<void>;
+  /** Extra `node` flags for the checkout nodes (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -84,7 +86,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     const launch = async (node: ClusterNode) => {
       const proc = await startServiceProcess({
         name: node.id, entry: 'dist/cluster/node-main.js', readyMessage: 'node ready', logFile: `${logDir}/${node.id}.log`,
-        env: { ...env, NODE_ID: node.id, NODE_POOL: node.pool },
+        env: { ...env, NODE_ID: node.id, NODE_POOL: node.pool }, nodeArgs: opts.nodeArgs,
       });
       node.process = proc;
       node.grpcAddress = String(proc.ready.grpcAddress);

@@ -1,0 +1,63 @@
+import type * as grpc from '@grpc/grpc-js';
+import { runOpenLoop } from '../../src/load/open-loop.js';
+import type { BenchCluster } from './bench-cluster.js';
+import { cpuShare } from './bench-cluster.js';
+import { summarize, type Summary } from './stats.js';
+
+export interface RateRun {
+  ratePerSec: number;
+  offered: number;
+  accepted: number;
+  /** PlaceOrder answered with an error (by gRPC status name) or dropped by the generator's bound. */
+  errors: Record<string, number>;
+  dropped: number;
+  /** Scheduled arrival → PlaceOrder answer (ms). */
+  ackMs: Summary;
+  /** Scheduled arrival → terminal status seen on order-events (ms), accepted orders only. */
+  e2eMs: Summary;
+  completed: number;
+  notTerminal: number;
+  /** Terminal orders per second, from the first arrival to the last terminal status. */
+  completedPerSec: number;
+  cpu: Record<string, string>;
+  /** Accepted orders with their scheduled arrival and answer time (Date.now ms). */
+  placed: Array<{ orderId: string; scheduledAt: number; ackAt: number }>;
+}
+
+/**
+ * One fixed arrival rate for `durationMs` (bounded open loop: latency counts from the scheduled
+ * arrival), then waits for the accepted orders to finish.
+ */
+export async function runAtRate(bench: BenchCluster, ratePerSec: number, durationMs: number, drainMs = 60_000): Promise<RateRun> {
+  const cpuBefore = await bench.cpuSeconds();
+  const startedAt = Date.now();
+  const report = await runOpenLoop({ ratePerSec, durationMs, maxInFlight: 5_000, clock: Date.now, fire: (i) => bench.place(i) });
+  const ids = report.results.filter((r) => r.ok).map((r) => r.value!);
+  const open = await bench.waitTerminal(ids, drainMs);
+  const cpuAfter = await bench.cpuSeconds();
+  const errors: Record<string, number> = {};
+  for (const r of report.results.filter((x) => !x.ok)) {
+    const name = (r.error as grpc.ServiceError).code !== undefined ? `grpc ${(r.error as grpc.ServiceError).code}` : String(r.error);
+    errors[name] = (errors[name] ?? 0) + 1;
+  }
+  const e2e: number[] = [];
+  let completed = 0;
+  let lastAt = startedAt;
+  for (const r of report.results) {
+    if (!r.ok) continue;
+    const t = bench.terminal.get(r.value!);
+    if (!t) continue;
+    e2e.push(t.seenAt - r.scheduledAt);
+    if (t.status === 'COMPLETED') completed++;
+    lastAt = Math.max(lastAt, t.seenAt);
+  }
+  const seconds = (Date.now() - startedAt) / 1000;
+  return {
+    ratePerSec, offered: report.results.length + report.dropped, accepted: ids.length, errors, dropped: report.dropped,
+    ackMs: summarize(report.results.filter((r) => r.ok).map((r) => r.latencyMs)),
+    e2eMs: summarize(e2e), completed, notTerminal: open.length,
+    completedPerSec: Math.round((e2e.length / Math.max(0.001, (lastAt - startedAt) / 1000)) * 10) / 10,
+    cpu: cpuShare(cpuBefore, cpuAfter, seconds),
+    placed: report.results.filter((r) => r.ok).map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
+  };
+}
