@@ -1,12 +1,13 @@
 /**
  * `npm run token -- --subject c-1 [--admin] [--ttl 3600]`: prints a bearer token for a local
  * cluster, signed with AUTH_SECRET (or the dev default every node uses when it is unset).
+ * `checkout token` (src/cli/token.ts) does the same through the CLI.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config.js';
-import { createTokenService, DEFAULT_TOKEN_TTL_SECONDS } from '../src/edge/auth.js';
+import { mintDevToken, tokenSecret } from '../src/cli/dev-token.js';
+import { DEFAULT_TOKEN_TTL_SECONDS } from '../src/edge/auth.js';
 
 const USAGE = 'usage: mint-token --subject <consumer id> [--admin] [--ttl <seconds>]';
 
@@ -27,10 +28,7 @@ export async function mintTokenFromArgs(args: string[], env: NodeJS.ProcessEnv):
   if (!values.subject) throw new Error(`--subject is required\n${USAGE}`);
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error(`--ttl must be a positive whole number of seconds\n${USAGE}`);
-  // Through loadConfig so the default secret and its validation exist once; the cluster
-  // addresses it insists on play no part in signing, hence the placeholders.
-  const { AUTH_SECRET } = loadConfig({ CASSANDRA_CONTACT_POINTS: 'unused:9042', KAFKA_BROKERS: 'unused:9092', AUTH_SECRET: env.AUTH_SECRET });
-  return createTokenService({ secret: AUTH_SECRET }).mint(values.subject, { role: values.admin ? 'admin' : 'consumer', ttlSeconds });
+  return mintDevToken({ subject: values.subject, admin: values.admin, ttlSeconds, secret: tokenSecret(env) });
 }
 
 // Run as a program, not when a test imports it.
