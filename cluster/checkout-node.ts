@@ -3,6 +3,7 @@ import type { Client } from 'cassandra-driver';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
+import { createDashboard } from '../src/dashboard/dashboard.js';
 import { createDownstreamClients } from '../src/downstream/downstream-clients.js';
 import { startGrpcServer } from '../src/edge/grpc-server.js';
 import { loadCheckoutProto } from '../src/grpc/protos.js';
@@ -30,7 +31,10 @@ const HEALTH_SERVICES = ['', 'checkout.v1.CheckoutService'];
  * One checkout node: the gRPC edge and websocket, the Kafka consumer of its shards with their
  * order actors, the status fan-out, and the connections they share. Any number of nodes; all equal.
  */
-export async function startCheckoutNode(config: Config, logger: Logger): Promise<CheckoutNode> {
+export async function startCheckoutNode(config: Config, logger: Logger, opts: {
+  /** How the dashboard's admin stop ends this node (node-main: the SIGTERM path); unset, it cannot. */
+  requestStop?: () => void;
+} = {}): Promise<CheckoutNode> {
   if (!config.DOWNSTREAM_ADDRESS) throw new Error('DOWNSTREAM_ADDRESS is required: host:port of the downstream services (npm start runs them)');
   const cassandra = createCassandraClient({
     contactPoints: config.CASSANDRA_CONTACT_POINTS,
@@ -62,6 +66,7 @@ export async function startCheckoutNode(config: Config, logger: Logger): Promise
 
     const orders = await startNodeOrders({ config, cassandra, kafka, producer, downstream, metrics, logger });
     stops.push(() => orders.stop());
+    const dashboard = createDashboard({ config, cassandra, metrics, downstream, ownedShards: orders.ownedShards, requestStop: opts.requestStop, logger });
 
     const checkoutProto = loadCheckoutProto();
     const grpc = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined });
@@ -69,7 +74,7 @@ export async function startCheckoutNode(config: Config, logger: Logger): Promise
       probes: [cassandraProbe(cassandra), kafkaProbe(kafka)], health: grpc.health, services: HEALTH_SERVICES,
       intervalMs: 2_000, timeoutMs: 1_500, logger,
     });
-    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger });
+    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger, routes: dashboard.routes });
     const edge = startNodeEdge({
       config, cassandra, downstream, codec, logger, metrics, http: http.server, grpcServer: grpc.server, checkoutProto,
       feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder,
@@ -78,11 +83,15 @@ export async function startCheckoutNode(config: Config, logger: Logger): Promise
     // Stopping runs in reverse: first no new calls, then the shards are handed over.
     stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); await http.close(); });
     await health.checkNow();
+    const httpAddress = `${config.GRPC_HOST}:${http.port}`;
+    dashboard.publisher.start({ httpAddress, grpcAddress: grpc.address });
+    // Runs first on stop: the row goes at once, rather than when its TTL ends.
+    stops.push(() => dashboard.publisher.stop());
 
     return {
       nodeId: config.NODE_ID,
       grpcAddress: grpc.address,
-      httpAddress: `${config.GRPC_HOST}:${http.port}`,
+      httpAddress,
       ownedShards: orders.ownedShards,
       stop: stopAll,
     };

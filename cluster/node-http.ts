@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../src/observability/logger.js';
 
@@ -10,11 +10,15 @@ export interface NodeHttp {
 
 /**
  * The node's HTTP side: Prometheus `/metrics`, `/healthz` (200 only while dependencies answer),
- * and the websocket upgrade at `/ws` (attached by the caller to `server`).
+ * the websocket upgrade at `/ws` (attached by the caller to `server`), and whatever `routes`
+ * takes (the dashboard): it answers true for a request it handles.
  */
-export async function startNodeHttp(opts: { host: string; port: number; metrics: Registry; healthy: () => boolean; logger: Logger }): Promise<NodeHttp> {
+export async function startNodeHttp(opts: {
+  host: string; port: number; metrics: Registry; healthy: () => boolean; logger: Logger;
+  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+}): Promise<NodeHttp> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/metrics') {
       opts.metrics.metrics().then(
         (text) => { res.writeHead(200, { 'content-type': opts.metrics.contentType }); res.end(text); },
@@ -28,6 +32,7 @@ export async function startNodeHttp(opts: { host: string; port: number; metrics:
       res.end(ok ? 'ok\n' : 'dependencies unreachable\n');
       return;
     }
+    if (opts.routes?.(req, res, path)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });

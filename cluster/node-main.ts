@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   grpc.setLogger({ error: (...a: unknown[]) => logger.debug({ grpc: a.join(' ') }, 'grpc-js'), info: () => undefined, debug: () => undefined });
   let node;
   try {
-    node = await startCheckoutNode(config, logger);
+    // The dashboard's admin stop takes the same path as an operator's SIGTERM.
+    node = await startCheckoutNode(config, logger, { requestStop: () => process.kill(process.pid, 'SIGTERM') });
   } catch (err) {
     logger.fatal({ reason: (err as Error).message }, 'node could not start');
     process.stderr.write(`checkout node: ${(err as Error).message}\n`);

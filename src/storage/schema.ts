@@ -26,6 +26,11 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
     `CREATE TABLE IF NOT EXISTS ${keyspace}.active_orders (
        shard int, order_id text, placed_at bigint,
        PRIMARY KEY (shard, order_id))`,
+    // One row per live node, rewritten every second with a short TTL (src/dashboard/): the
+    // dashboard's cluster-wide picture of nodes, their shards and their counters.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.node_status (
+       node_id text PRIMARY KEY, pool text, http_address text, grpc_address text,
+       shards list<int>, shard_count int, counters text, started_at bigint, updated_at bigint)`,
     // Legacy mode only (src/pricing/legacy-steps.ts): the old monolith's order row, read and
     // rewritten at every pricing step, kept so a benchmark can compare against it.
     `CREATE TABLE IF NOT EXISTS ${keyspace}.legacy_orders (order_id text PRIMARY KEY, state text, updated_at bigint)`,
