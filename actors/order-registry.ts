@@ -19,6 +19,10 @@ export interface OrderRegistryOptions {
   assumeEmpty?(orderId: string): void;
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   onFenced?(orderId: string): void;
+  /** An actor found this state on (re)start or resume. */
+  onResumed?(orderId: string, state: OrderState): void;
+  /** An actor stopped (passivated, released, fenced). */
+  onStopped?(orderId: string): void;
 }
 
 export interface OrderRegistry {
@@ -70,6 +74,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
         opts.onEvent?.(id, event, state);
       },
       onResumed: (id, state) => {
+        opts.onResumed?.(id, state);
         if (!waking.delete(id)) return;
         if (state.status === 'NEW' || isTerminal(state.status)) {
           // Listed but finished, or never persisted (its command was never handled): unlist it.
@@ -85,6 +90,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       },
       onStopped: (id) => {
         if (actors.get(id) === ref) actors.delete(id);
+        opts.onStopped?.(id);
       },
     });
     actors.set(orderId, ref);

@@ -7,6 +7,7 @@ import { noCounters, type StorageCounters } from '../src/storage/storage-counter
 import type { CheckoutSteps } from './order/checkout-flow.js';
 import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
+import type { StepFinished } from './order/order-actor.js';
 import { createOrderRegistry, type OrderRegistry } from './order-registry.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { StepReport } from './steps/step-runner.js';
@@ -38,7 +39,10 @@ export interface OrderRuntimeOptions {
   clock?: () => number;
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
+  onStepFinished?(orderId: string, report: StepFinished): void;
   onFenced?(orderId: string): void;
+  onResumed?(orderId: string, state: OrderState): void;
+  onStopped?(orderId: string): void;
 }
 
 export interface OrderRuntime {
@@ -66,6 +70,8 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
     onEvent: opts.onEvent,
     onFenced: opts.onFenced,
+    onResumed: opts.onResumed,
+    onStopped: opts.onStopped,
     actor: {
       engine,
       nodeId: opts.nodeId,
@@ -75,6 +81,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
       recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 5_000 },
       logger: opts.logger,
       onAttemptFailed: opts.onAttemptFailed,
+      onStepFinished: opts.onStepFinished,
       runner: {
         steps: opts.steps,
         stepPolicy: opts.stepPolicy,

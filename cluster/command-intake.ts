@@ -13,6 +13,8 @@ export interface CommandIntakeOptions {
   heartbeatInterval: number;
   logger: Logger;
   onShardsChanged?(owned: number[]): void;
+  /** Every group join of this member (each one is a rebalance it took part in). */
+  onRebalance?(): void;
 }
 
 export interface CommandIntake {
@@ -68,7 +70,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
         log.debug({ orderId: commandOrderId(cmd), type: cmd.type, partition }, 'command handled');
       },
     },
-    { onAssigned },
+    { onAssigned, onGroupJoin: () => opts.onRebalance?.() },
   );
 
   return {

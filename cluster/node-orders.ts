@@ -12,6 +12,8 @@ import { createStatusPublisher } from '../src/messaging/order-status-events.js';
 import type { Logger } from '../src/observability/logger.js';
 import { TransientError } from '../src/domain/errors.js';
 import { createOrderMetrics } from '../src/observability/order-metrics.js';
+import { createShardMetrics } from '../src/observability/shard-metrics.js';
+import { pollConsumerLag } from '../src/observability/kafka-lag.js';
 import { createStatusViewStore, type StatusViewStore } from '../src/status/status-view-store.js';
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
 import { createActiveOrderIndex } from '../src/storage/active-orders.js';
@@ -42,6 +44,7 @@ export async function startNodeOrders(opts: {
   // A node serves its pool's topic, with that topic's partition count as its shard count.
   const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
   const own = topics[config.NODE_POOL];
+  const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
   const statusPublisher = createStatusPublisher({ producer: opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger });
   const statusStore = createStatusViewStore();
   const runtime = createOrderRuntime({
@@ -51,6 +54,9 @@ export async function startNodeOrders(opts: {
     stepPolicy: { maxAttempts: config.STEP_MAX_ATTEMPTS, baseDelayMs: config.STEP_BACKOFF_BASE_MS, maxDelayMs: config.STEP_BACKOFF_MAX_MS },
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
+    onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),
+    onResumed: (orderId, state) => orderMetrics.live.onStatus(orderId, state.status),
+    onStopped: (orderId) => orderMetrics.live.onStopped(orderId),
     onEvent: (orderId, event, state) => {
       orderMetrics.onEvent(orderId, event, state);
       const view = orderView(orderId, state);
@@ -59,14 +65,21 @@ export async function startNodeOrders(opts: {
   });
   // Commands go to the pool of their order (any node may place or cancel an order of either pool).
   const commands = createCommandRouter(opts.producer, topics);
+  const groupId = `checkout-${config.NODE_POOL}`;
   const intake = createCommandIntake({
-    kafka: opts.kafka, topic: own.topic, groupId: `checkout-${config.NODE_POOL}`, registry: runtime.registry,
+    kafka: opts.kafka, topic: own.topic, groupId, registry: runtime.registry,
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, logger,
+    onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
+    onRebalance: () => shardMetrics.onRebalance(),
   });
   const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger });
   const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
   await fanout.start();
   await intake.start();
+  const lag = pollConsumerLag({
+    kafka: opts.kafka, groupId, topic: own.topic, owned: intake.ownedShards, logger,
+    report: (byPartition) => shardMetrics.setLag(own.topic, byPartition),
+  });
   return {
     statusStore,
     publishCommand: (cmd) => commands.publish(cmd),
@@ -80,6 +93,7 @@ export async function startNodeOrders(opts: {
     },
     ownedShards: intake.ownedShards,
     async stop() {
+      await lag.stop();
       await intake.stop();
       runtime.stop();
       await statusPublisher.flush();

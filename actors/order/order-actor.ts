@@ -17,6 +17,16 @@ export type OrderCommand =
   | { type: 'resume' }
   | StepReport;
 
+/** How long one step (or compensation) took, retries included, and how it ended. */
+export interface StepFinished {
+  step: string;
+  kind: StepJob['kind'];
+  /** ok; fatal: a definitive refusal; gave_up: the retry budget ran out. */
+  outcome: 'ok' | 'fatal' | 'gave_up';
+  ms: number;
+  attempts: number;
+}
+
 export interface OrderActorDeps {
   engine: PersistenceEngine;
   runner: StepRunnerDeps;
@@ -28,6 +38,7 @@ export interface OrderActorDeps {
   logger: Logger;
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
+  onStepFinished?(orderId: string, report: StepFinished): void;
   /** Another writer appended to this order's journal: this actor stopped; `command` was not handled. */
   onFenced?(orderId: string, command: OrderCommand | undefined): void;
   /** After every `resume`, with the state it found (a recovered actor reports here first). */
@@ -43,7 +54,7 @@ type OrderEffect = Effect<OrderState, OrderEvent> | undefined;
  */
 export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: OrderActorDeps): Ref<OrderCommand> {
   const log = deps.logger.child({ orderId });
-  let child: { ref: Ref<'start'>; job: StepJob } | undefined;
+  let child: { ref: Ref<'start'>; job: StepJob; startedAt: number } | undefined;
   let runs = 0;
   let storageFailures = 0;
   let self: Ref<OrderCommand> | undefined;
@@ -61,7 +72,8 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
     if (child && child.job.kind === action.kind && child.job.step === action.step) return;
     stopChild();
     const job: StepJob = { kind: action.kind, step: action.step, run: ++runs, order: state.order };
-    child = { ref: spawnStepRunner(me as Ref<StepReport>, job, deps.runner), job };
+    log.debug({ step: job.step, kind: job.kind }, 'starting step');
+    child = { ref: spawnStepRunner(me as Ref<StepReport>, job, deps.runner), job, startedAt: deps.clock() };
   };
 
   const persistThenDrive = (event: OrderEvent, me: Ref<OrderCommand>, after?: (s: OrderState) => void): OrderEffect => ({
@@ -79,6 +91,10 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
   };
 
   const isCurrent = (report: StepReport) => child?.job.run === report.run;
+
+  const finished = (step: string, kind: StepJob['kind'], outcome: StepFinished['outcome'], attempts: number) => {
+    if (child) deps.onStepFinished?.(orderId, { step, kind, outcome, attempts, ms: deps.clock() - child.startedAt });
+  };
 
   const onCommand = (state: OrderState, cmd: OrderCommand, me: Ref<OrderCommand>): OrderEffect => {
     switch (cmd.type) {
@@ -99,18 +115,23 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         return { andThen: (s) => { deps.onResumed?.(orderId, s); drive(s, me); } };
       }
       case 'attempt-failed':
-        if (isCurrent(cmd)) deps.onAttemptFailed?.(orderId, cmd);
+        if (!isCurrent(cmd)) return undefined;
+        log.debug({ step: cmd.step, kind: cmd.kind, attempt: cmd.attempt, error: cmd.error }, 'step attempt failed');
+        deps.onAttemptFailed?.(orderId, cmd);
         return undefined;
       case 'step-done': {
         if (!isCurrent(cmd) || state.compensation) return undefined;
-        child = undefined;
         const o = cmd.outcome;
+        finished(cmd.step, 'run', o.ok ? 'ok' : o.definitive ? 'fatal' : 'gave_up', o.attempts);
+        if (!o.ok) log.info({ step: cmd.step, reason: o.reason, attempts: o.attempts, definitive: o.definitive }, 'step failed: undoing the completed steps');
+        child = undefined;
         return persistThenDrive(o.ok
           ? { type: 'StepSucceeded', step: cmd.step, resultId: o.resultId, attempts: o.attempts, ...stamp() }
           : { type: 'StepFailed', step: cmd.step, reason: o.reason, message: o.message, definitive: o.definitive, attempts: o.attempts, ...stamp() }, me);
       }
       case 'compensation-done':
         if (!isCurrent(cmd)) return undefined;
+        finished(cmd.step, 'compensate', 'ok', cmd.attempts);
         child = undefined;
         return persistThenDrive({ type: 'StepCompensated', step: cmd.step, attempts: cmd.attempts, ...stamp() }, me);
     }
@@ -127,7 +148,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
     onCrash: async (err, msg, crashedChild) => {
       if (crashedChild) {
         // A runner only throws on a bug; drop it and let the order start the job afresh.
-        log.error({ err }, 'step runner crashed');
+        log.error({ err, step: child?.job.step, kind: child?.job.kind }, 'step runner crashed');
         child = undefined;
         if (self) dispatch(self, { type: 'resume' });
         return 'stopChild';

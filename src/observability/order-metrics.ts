@@ -1,12 +1,19 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { OrderState } from '../../actors/order/order-state.js';
+import type { StepFinished } from '../../actors/order/order-actor.js';
 import { isTerminal } from '../domain/order.js';
 import type { StorageCounters } from '../storage/storage-counters.js';
+import { createLiveOrderMetrics, type LiveOrderMetrics } from './live-order-metrics.js';
+import { createStorageMetrics } from './storage-metrics.js';
 
 export interface OrderMetrics {
   onEvent(orderId: string, event: OrderEvent, state: OrderState): void;
   onAttemptFailed(step: string, kind: 'run' | 'compensate'): void;
+  /** A step or compensation ended (its outcome about to be persisted). */
+  onStepFinished(report: StepFinished): void;
+  /** Live actors by status: what an actor found on (re)start, and when it stopped. */
+  live: LiveOrderMetrics;
   storage: StorageCounters;
 }
 
@@ -21,18 +28,29 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     name: 'checkout_order_duration_seconds', help: 'From OrderPlaced to a terminal state', labelNames: ['status'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry],
   });
-  const storageOps = new Counter({ name: 'checkout_storage_ops_total', help: 'Cassandra operations by kind and table', labelNames: ['op', 'table'], registers: [registry] });
+  const stepSeconds = new Histogram({
+    name: 'checkout_step_duration_seconds', help: 'One step or compensation, retries included, by step, kind (run|compensate) and outcome (ok|fatal|gave_up)',
+    labelNames: ['step', 'kind', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  });
+  const live = createLiveOrderMetrics(registry);
+  let finished = 0;
+  const storage = createStorageMetrics(registry, () => finished);
 
   return {
-    onEvent(_orderId, event, state) {
+    onEvent(orderId, event, state) {
       events.inc({ type: event.type });
+      live.onStatus(orderId, state.status);
       if (event.type === 'StepCompensated') compensations.inc({ step: event.step });
       if (!isTerminal(state.status)) return;
       terminal.inc({ status: state.status });
+      finished++;
       if (state.status === 'COMPLETED' && state.retried) savedByRetry.inc();
       if (state.order) orderSeconds.observe({ status: state.status }, Math.max(0, event.at - state.order.placedAt) / 1000);
     },
     onAttemptFailed: (step, kind) => attemptFailures.inc({ step, kind }),
-    storage: { count: (op, table) => storageOps.inc({ op, table }) },
+    onStepFinished: (r) => stepSeconds.observe({ step: r.step, kind: r.kind, outcome: r.outcome }, r.ms / 1000),
+    live,
+    storage,
   };
 }
+

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterNode } from '../../cluster/local-cluster.js';
+import type { Order__Output } from '../../src/generated/checkout/v1/Order.js';
+import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
+import { unary } from '../support/checkout-cluster.js';
+import { placeRequest } from '../support/place-requests.js';
+import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import { scrape, select, total, type Sample } from './prom-text.js';
+
+const ORDERS = 6;
+const PARTITIONS = 6;
+const STEPS = ['fraud', 'authorize', 'delivery', 'merchant', 'capture'];
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last = await read();
+  while (!ok(last) && Date.now() < end) { await sleep(250); last = await read(); }
+  return last;
+}
+
+describe('every node\'s /metrics on a two-node process cluster', () => {
+  let pc: ProcessCluster;
+  let nodes: ClusterNode[];
+  const scrapeAll = async (): Promise<Sample[]> => (await Promise.all(nodes.map((n) => scrape(n.httpAddress!)))).flat();
+
+  beforeAll(async () => {
+    pc = await startProcessCluster({ nodes: 2, partitions: PARTITIONS });
+    nodes = pc.cluster.nodes;
+    const client = await pc.client(nodes[0]!, 'c-metrics');
+    const placed = await Promise.all(Array.from({ length: ORDERS }, () =>
+      unary<ReturnType<typeof placeRequest>, PlaceOrderResponse__Output>(client.placeOrder.bind(client), placeRequest('c-metrics'))));
+    for (const p of placed) {
+      await eventually(() => unary<{ orderId: string }, Order__Output>(client.getOrder.bind(client), { orderId: p.orderId }), (o) => o.status === 'COMPLETED');
+    }
+  });
+  afterAll(async () => { await pc?.stop(); });
+
+  it('the terminal counter summed over the nodes equals the orders placed, all COMPLETED', async () => {
+    const samples = await scrapeAll();
+    expect(total(samples, 'checkout_orders_terminal_total')).toBe(ORDERS);
+    expect(total(samples, 'checkout_orders_terminal_total', { status: 'COMPLETED' })).toBe(ORDERS);
+  });
+
+  it('shard ownership across the nodes covers every shard exactly once', async () => {
+    const owners = await eventually(async () => {
+      const samples = await scrapeAll();
+      return Array.from({ length: PARTITIONS }, (_, shard) => total(samples, 'checkout_shard_owned', { shard: String(shard) }));
+    }, (counts) => counts.every((c) => c === 1));
+    expect(owners).toEqual(Array(PARTITIONS).fill(1));
+  });
+
+  it('the step latency histogram counts one successful run of each step per order', async () => {
+    const samples = await scrapeAll();
+    for (const step of STEPS) expect(total(samples, 'checkout_step_duration_seconds_count', { step, kind: 'run', outcome: 'ok' }), step).toBe(ORDERS);
+    expect(total(samples, 'checkout_step_duration_seconds_sum')).toBeGreaterThan(0);
+  });
+
+  it('the live-orders gauge shows the finished orders lingering in memory as COMPLETED', async () => {
+    const samples = await scrapeAll();
+    expect(total(samples, 'checkout_live_orders', { status: 'COMPLETED' })).toBe(ORDERS);
+  });
+
+  it('Cassandra ops per finished order: six conditional appends each (no snapshot, no fencing on the happy path)', async () => {
+    const samples = await scrapeAll();
+    expect(total(samples, 'checkout_storage_ops_total', { op: 'lwt' })).toBe(6 * ORDERS);
+    for (const s of select(samples, 'checkout_storage_ops_per_order', { op: 'lwt' })) expect([0, 6]).toContain(s.value);
+  });
+
+  it('every node counted at least one rebalance', async () => {
+    const samples = await scrapeAll();
+    for (const node of nodes) expect(total(samples, 'checkout_rebalances_total', { node: node.id }), node.id).toBeGreaterThanOrEqual(1);
+  });
+
+  it('consumer lag is reported for every owned partition and is zero once the commands are handled', async () => {
+    const lag = await eventually(scrapeAll, (s) => select(s, 'checkout_kafka_consumer_lag').length === PARTITIONS);
+    const series = select(lag, 'checkout_kafka_consumer_lag');
+    expect(series.map((s) => Number(s.labels.partition)).sort((a, b) => a - b)).toEqual([...Array(PARTITIONS).keys()]);
+    expect(series.map((s) => s.value)).toEqual(Array(PARTITIONS).fill(0));
+  });
+});
