@@ -33,7 +33,7 @@ export function createNodeStatusTable(client: Client, keyspace: string): NodeSta
         `INSERT INTO ${keyspace}.node_status (node_id, pool, http_address, grpc_address, shards, shard_count, counters, started_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ${NODE_STATUS_TTL_S}`,
         [row.nodeId, row.pool, row.httpAddress, row.grpcAddress, row.shards, row.shardCount,
-          encodeFigures(row.counters, row.recent), row.startedAt, row.updatedAt],
+          encodeFigures(row.counters, row.recent), BigInt(Math.round(row.startedAt)), BigInt(Math.round(row.updatedAt))],
         { prepare: true },
       );
     },

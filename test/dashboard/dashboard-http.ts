@@ -1,0 +1,42 @@
+import type { ClusterSummary } from '../../src/dashboard/cluster-summary.js';
+
+/*
+ * The dashboard's HTTP API as the tests call it (no vitest here).
+ */
+
+export interface HttpAnswer { status: number; body: unknown }
+
+export async function getJson(url: string): Promise<HttpAnswer> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+export async function postJson(url: string, body: unknown, token?: string): Promise<HttpAnswer> {
+  const res = await fetch(url, {
+    method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+export const dashboardOf = async (httpAddress: string): Promise<ClusterSummary> => {
+  const answer = await getJson(`http://${httpAddress}/api/dashboard`);
+  if (answer.status !== 200) throw new Error(`GET /api/dashboard answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body as ClusterSummary;
+};
+
+/** Polls the node's dashboard until `ok` holds; throws with the last summary when time runs out. */
+export async function waitForDashboard(httpAddress: string, ok: (s: ClusterSummary) => boolean, timeoutMs: number): Promise<ClusterSummary> {
+  let last: ClusterSummary | undefined;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    last = await dashboardOf(httpAddress).catch(() => last);
+    if (last && ok(last)) return last;
+  }
+  throw new Error(`the dashboard did not get there within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+/** Every shard of the pool owned by exactly one of the listed nodes. */
+export function coversOnce(s: ClusterSummary, nodeIds: readonly string[], partitions: number): boolean {
+  const owned = s.nodes.filter((n) => nodeIds.includes(n.nodeId)).flatMap((n) => n.shards).sort((a, b) => a - b);
+  return s.nodes.length === nodeIds.length && owned.length === partitions && owned.every((shard, i) => shard === i);
+}
