@@ -1,3 +1,4 @@
+import { isTerminal, type OrderStatus } from '../domain/order.js';
 import { histogramQuantile, mergeBuckets } from './histogram-quantile.js';
 import type { NodeStatusRow } from './node-status-table.js';
 import { LATENCY_WINDOW_MS, THROUGHPUT_WINDOW_MS } from './recent-window.js';
@@ -34,6 +35,8 @@ export interface ClusterSummary {
   pools: PoolCoverage[];
   /** Summed over live nodes, each counting since its own start. */
   orders: { placed: number; inFlight: number; completed: number; failed: number; cancelled: number };
+  /** Unfinished orders by status, from the live order actors of each node (their owners). */
+  inFlightByStatus: Record<string, number>;
   throughput: { completedPerSec: number; windowSeconds: number };
   latency: { p50Ms: number | null; p99Ms: number | null; samples: number; windowSeconds: number };
   retries: { failedAttempts: number; savedByRetry: number };
@@ -49,6 +52,15 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
   const completed = total((r) => r.counters.terminal.COMPLETED ?? 0);
   const failed = total((r) => r.counters.terminal.FAILED ?? 0);
   const cancelled = total((r) => r.counters.terminal.CANCELLED ?? 0);
+  const inFlightByStatus: Record<string, number> = {};
+  for (const r of live) {
+    for (const [status, n] of Object.entries(r.counters.liveByStatus ?? {})) {
+      if (status === 'NEW' || isTerminal(status as OrderStatus) || n <= 0) continue;
+      inFlightByStatus[status] = (inFlightByStatus[status] ?? 0) + n;
+    }
+  }
+  // Actors are counted by their owner, so this survives a failover; older nodes lack the gauge.
+  const reportsLive = live.some((r) => r.counters.liveByStatus !== undefined);
   const recentDurations = mergeBuckets(live.map((r) => r.recent.durationBuckets));
   const ms = (seconds: number | undefined) => (seconds === undefined ? null : Math.round(seconds * 10_000) / 10);
   return {
@@ -61,7 +73,11 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
     pools: poolCoverage(live),
     // A node counts OrderPlaced for the orders it started and terminal states for those it ended;
     // after a failover they can be different nodes, so the difference is kept from going negative.
-    orders: { placed, inFlight: Math.max(0, placed - completed - failed - cancelled), completed, failed, cancelled },
+    orders: {
+      placed, completed, failed, cancelled,
+      inFlight: reportsLive ? Object.values(inFlightByStatus).reduce((a, b) => a + b, 0) : Math.max(0, placed - completed - failed - cancelled),
+    },
+    inFlightByStatus,
     throughput: { completedPerSec: round2(total((r) => r.recent.completedPerSec)), windowSeconds: THROUGHPUT_WINDOW_MS / 1000 },
     latency: {
       p50Ms: ms(histogramQuantile(0.5, recentDurations)), p99Ms: ms(histogramQuantile(0.99, recentDurations)),

@@ -13,6 +13,8 @@ export interface CountersSnapshot {
   failedAttempts: number;
   savedByRetry: number;
   compensations: number;
+  /** Order actors alive on this node by status (absent where the gauge is not registered). */
+  liveByStatus?: Record<string, number>;
   /** Cumulative bucket counts of completed orders' end-to-end time: [upper bound in s, count]. */
   durationBuckets: Array<[number, number]>;
 }
@@ -39,23 +41,29 @@ export async function readCounters(registry: Registry): Promise<CountersSnapshot
   const sum = (vs: MetricValue[], keep: (labels: MetricValue['labels']) => boolean = () => true) =>
     vs.filter((v) => keep(v.labels ?? {})).reduce((total, v) => total + v.value, 0);
 
-  const [events, terminal, attempts, saved, compensations, durations] = await Promise.all([
+  const [events, terminal, attempts, saved, compensations, durations, live] = await Promise.all([
     values('checkout_order_events_total'), values('checkout_orders_terminal_total'), values('checkout_step_attempt_failures_total'),
     values('checkout_orders_saved_by_retry_total'), values('checkout_compensations_total'), values('checkout_order_duration_seconds'),
+    values('checkout_live_orders'),
   ]);
-  const byStatus: Record<string, number> = {};
-  for (const v of terminal) {
-    const status = String(v.labels?.status ?? 'UNKNOWN');
-    byStatus[status] = (byStatus[status] ?? 0) + v.value;
-  }
   return {
     placed: sum(events, (l) => l.type === 'OrderPlaced'),
-    terminal: byStatus,
+    terminal: byStatusLabel(terminal),
     failedAttempts: sum(attempts, (l) => l.kind === undefined || l.kind === 'run'),
     savedByRetry: sum(saved),
     compensations: sum(compensations),
     durationBuckets: completedBuckets(durations),
+    ...(registry.getSingleMetric('checkout_live_orders') ? { liveByStatus: byStatusLabel(live) } : {}),
   };
+}
+
+function byStatusLabel(values: MetricValue[]): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const v of values) {
+    const status = String(v.labels?.status ?? 'UNKNOWN');
+    by[status] = (by[status] ?? 0) + v.value;
+  }
+  return by;
 }
 
 /** The histogram's cumulative buckets for COMPLETED orders (all orders if it has no status label). */

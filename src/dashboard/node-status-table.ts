@@ -88,6 +88,7 @@ export function decodeFigures(text: string | null): { counters: CountersSnapshot
       savedByRetry: num(c.savedByRetry),
       compensations: num(c.compensations),
       durationBuckets: decodeBuckets(c.durationBuckets),
+      ...(c.liveByStatus ? { liveByStatus: Object.fromEntries(Object.entries(c.liveByStatus).map(([k, v]) => [k, num(v)])) } : {}),
     },
     recent: { completedPerSec: num(r.completedPerSec), durationBuckets: decodeBuckets(r.durationBuckets) },
   };

@@ -102,3 +102,14 @@ describe('node status figures as stored', () => {
     expect(decodeFigures('not json').counters.placed).toBe(0);
   });
 });
+
+describe('orders in flight by state', () => {
+  it('adds the live actors of every node by status, leaving out terminal ones that linger', () => {
+    const s = summarizeCluster([
+      row('node-1', [0], {}, { placed: 9, terminal: { COMPLETED: 2 }, liveByStatus: { PLACED: 2, FRAUD_CHECKED: 1, COMPLETED: 4, NEW: 1 } }),
+      row('node-2', [1], {}, { liveByStatus: { PLACED: 1, COMPENSATING: 1 } }),
+    ], { now: NOW, servedBy: 'node-1' });
+    expect(s.inFlightByStatus).toEqual({ PLACED: 3, FRAUD_CHECKED: 1, COMPENSATING: 1 });
+    expect(s.orders.inFlight).toBe(5);
+  });
+});

@@ -43,11 +43,23 @@ function drawSummary(s) {
   $('failed-attempts').textContent = fmt(s.retries.failedAttempts);
   $('saved-by-retry').textContent = fmt(s.retries.savedByRetry);
   $('compensations').textContent = fmt(s.compensations);
+  drawStates(s.inFlightByStatus ?? {});
   throughputHistory.push(s.throughput.completedPerSec);
   if (throughputHistory.length > HISTORY_POINTS) throughputHistory.shift();
   drawChart();
   drawShardMaps(s);
   drawNodes(s);
+}
+
+// The flow's order (actors/order/checkout-flow.ts), then anything else a newer node reports.
+const FLOW_STATES = ['PLACED', 'FRAUD_CHECKED', 'PAYMENT_AUTHORIZED', 'DELIVERY_CREATED', 'SENT_TO_MERCHANT', 'COMPENSATING'];
+
+function drawStates(byStatus) {
+  const states = [...FLOW_STATES, ...Object.keys(byStatus).filter((k) => !FLOW_STATES.includes(k))];
+  $('states').replaceChildren(el('span', { class: 'empty' }, 'in flight by state:'), ...states.map((st) => {
+    const n = byStatus[st] ?? 0;
+    return el('span', { class: `state${n > 0 ? ' busy' : ''}`, 'data-state': st }, `${st.toLowerCase().replaceAll('_', ' ')} `, el('b', {}, n));
+  }));
 }
 
 function drawChart() {
