@@ -47,6 +47,9 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
   });
+  // Status changes go out on a producer of their own: an idempotent producer keeps one request in
+  // flight, and a PlaceOrder's command must not queue behind a burst of status events.
+  const statusProducer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping'));
@@ -56,6 +59,8 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     stops.push(() => cassandra.shutdown());
     await connectKafka(producer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
     stops.push(() => producer.disconnect());
+    await connectKafka(statusProducer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
+    stops.push(() => statusProducer.disconnect());
     const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, { deadlineMs: config.DOWNSTREAM_DEADLINE_MS });
     stops.push(async () => downstream.close());
 
@@ -64,7 +69,7 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     collectDefaultMetrics({ register: metrics });
     const codec = createStatusCodec();
 
-    const orders = await startNodeOrders({ config, cassandra, kafka, producer, downstream, metrics, logger });
+    const orders = await startNodeOrders({ config, cassandra, kafka, producer, statusProducer, downstream, metrics, logger });
     stops.push(() => orders.stop());
     const dashboard = createDashboard({ config, cassandra, metrics, downstream, ownedShards: orders.ownedShards, requestStop: opts.requestStop, logger });
 

@@ -38,6 +38,8 @@ export interface NodeOrders {
  */
 export async function startNodeOrders(opts: {
   config: Config; cassandra: Client; kafka: Kafka; producer: Producer; downstream: DownstreamClients; metrics: Registry; logger: Logger;
+  /** For status events; defaults to `producer`. */
+  statusProducer?: Producer;
 }): Promise<NodeOrders> {
   const { config, logger } = opts;
   const orderMetrics = createOrderMetrics(opts.metrics);
@@ -45,7 +47,7 @@ export async function startNodeOrders(opts: {
   const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
   const own = topics[config.NODE_POOL];
   const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
-  const statusPublisher = createStatusPublisher({ producer: opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger });
+  const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger });
   const statusStore = createStatusViewStore();
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,

@@ -22,6 +22,7 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
 const WARMUP = 30;
 const STEPS = 5;
 const EVENTS = 6;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 
 function order(): PricedOrder {
   return {
@@ -63,6 +64,13 @@ async function main(): Promise<void> {
     const orderMs: number[] = [];
     for (let i = 0; i < ORDERS; i++) orderMs.push(await runOrder());
     const ops = counters.totals();
+    // The same orders, CONCURRENCY at a time: does the machinery's cost per event hold under load?
+    const concurrentMs: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < ORDERS; i += CONCURRENCY) {
+      concurrentMs.push(...(await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ORDERS - i) }, runOrder))));
+    }
+    const concurrentRate = ORDERS / ((performance.now() - started) / 1000);
 
     const engine = createCassandraPersistenceEngine({ client, keyspace, writerId: 'bench', codec: orderEventCodec });
     const appendMs: number[] = [];
@@ -91,13 +99,15 @@ async function main(): Promise<void> {
     process.stdout.write(`\nactor overhead (${ORDERS} sequential orders, Cassandra commitlog_sync=batch, downstream latency 0)\n`);
     process.stdout.write(`${table([
       { what: 'order end to end (place → COMPLETED)', ...summarize(orderMs) },
+      { what: `same, ${CONCURRENCY} orders at a time`, ...summarize(concurrentMs) },
       { what: 'one conditional journal append (LWT)', ...summarize(appendMs) },
       { what: 'one plain insert (shard index)', ...summarize(writeMs) },
       { what: 'one downstream gRPC call', ...summarize(callMs) },
     ])}\n`);
     process.stdout.write(`floor = 1 insert + ${EVENTS} appends + ${STEPS} calls (p50) = ${floor.toFixed(2)} ms; actor machinery per event (p50) = ${overheadPerStep.toFixed(2)} ms\n`);
+    process.stdout.write(`${CONCURRENCY} at a time: ${concurrentRate.toFixed(1)} orders/s on one process\n`);
     process.stdout.write(`per order: ${ops.read / ORDERS} reads, ${ops.lwt / ORDERS} LWT appends, ${ops.write / ORDERS} plain writes\n`);
-    process.stdout.write(`${JSON.stringify({ bench: 'actor-overhead', orders: ORDERS, orderMs: summarize(orderMs), appendMs: summarize(appendMs), callMs: summarize(callMs), insertMs: summarize(writeMs), floorMs: floor, overheadPerEventMs: overheadPerStep, perOrder: { reads: ops.read / ORDERS, lwt: ops.lwt / ORDERS, writes: ops.write / ORDERS } })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'actor-overhead', orders: ORDERS, orderMs: summarize(orderMs), concurrent: { concurrency: CONCURRENCY, orderMs: summarize(concurrentMs), ordersPerSec: concurrentRate }, appendMs: summarize(appendMs), callMs: summarize(callMs), insertMs: summarize(writeMs), floorMs: floor, overheadPerEventMs: overheadPerStep, perOrder: { reads: ops.read / ORDERS, lwt: ops.lwt / ORDERS, writes: ops.write / ORDERS } })}\n`);
     runtime.stop();
   } finally {
     clients.close();
