@@ -82,7 +82,7 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger, routes: dashboard.routes });
     const edge = startNodeEdge({
       config, cassandra, downstream, codec, logger, metrics, http: http.server, grpcServer: grpc.server, checkoutProto,
-      feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder,
+      feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder, storageCounters: orders.storageCounters,
       newOrderId: () => `o-${randomUUID()}`,
     });
     // Stopping runs in reverse: first no new calls, then the shards are handed over.

@@ -17,6 +17,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { createOrderPricer } from '../src/pricing/price-order.js';
 import type { OrderStatusFeed } from '../src/status/order-status-feed.js';
 import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
+import type { StorageCounters } from '../src/storage/storage-counters.js';
 import { orderIdInPool, poolOfOrder } from '../src/routing/order-pool.js';
 import { watchRulesFile } from '../src/routing/rules-file.js';
 import { createRoutingMetrics } from '../src/routing/routing-metrics.js';
@@ -27,7 +28,7 @@ export function startNodeEdge(opts: {
   config: Config; cassandra: Client; downstream: DownstreamClients; codec: StatusCodec; logger: Logger; metrics: Registry;
   http: HttpServer; grpcServer: grpc.Server; checkoutProto: LoadedProto<CheckoutProto>;
   feed: OrderStatusFeed; publishCommand(cmd: OrderCommandMessage): Promise<void>; announce(view: OrderView): void;
-  readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string;
+  readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string; storageCounters?: StorageCounters;
 }) {
   const { config } = opts;
   const tokens = createTokenService({ secret: config.AUTH_SECRET });
@@ -38,7 +39,7 @@ export function startNodeEdge(opts: {
   });
   const pricer = createOrderPricer({ clients: opts.downstream, deadlineMs: config.DOWNSTREAM_DEADLINE_MS, clock: Date.now });
   const flow = createPlaceOrderFlow({
-    idempotency: createIdempotencyStore({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, ttlSeconds: config.IDEMPOTENCY_TTL_S }),
+    idempotency: createIdempotencyStore({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, ttlSeconds: config.IDEMPOTENCY_TTL_S, counters: opts.storageCounters }),
     price: (input, orderId, o) => pricer.price(input, orderId, o),
     publishPlace: async (order) => { await opts.publishCommand({ v: 1, type: 'place', order }); routing.routed(poolOfOrder(order.orderId)); },
     announce: opts.announce,

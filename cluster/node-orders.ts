@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { createOrderRuntime, orderEventCodec } from '../actors/order-runtime.js';
 import { readOrderState } from '../actors/order/read-order.js';
 import { grpcCheckoutSteps } from '../src/clients/grpc-checkout-steps.js';
+import type { StorageCounters } from '../src/storage/storage-counters.js';
 import type { Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/downstream/downstream-clients.js';
 import { orderView, type OrderView } from '../src/edge/order-view.js';
@@ -29,6 +30,8 @@ export interface NodeOrders {
   announce(view: OrderView): void;
   readOrder(orderId: string): Promise<OrderView | undefined>;
   ownedShards(): number[];
+  /** Counts every Cassandra operation into the node's metrics (the edge's idempotency keys too). */
+  storageCounters: StorageCounters;
   stop(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function startNodeOrders(opts: {
   });
   return {
     statusStore,
+    storageCounters: orderMetrics.storage,
     publishCommand: (cmd) => commands.publish(cmd),
     announce: (view) => { statusStore.update(view); statusPublisher.publish(view); },
     readOrder: async (orderId) => {
