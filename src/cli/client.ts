@@ -17,6 +17,7 @@ export interface CheckoutCli {
   cancel(orderId: string, reason: string): Promise<CancelOrderResponse__Output>;
   /** The same calls shaped for `startCheckoutLoad`. */
   loadCalls(watchTimeoutMs?: number): LoadCalls;
+  /** Cancels the streams still open (a channel's close would let them run on) and closes the channel. */
   close(): void;
 }
 
@@ -35,6 +36,7 @@ export function createCheckoutCli(opts: CheckoutCliOptions): CheckoutCli {
     md.set('authorization', `Bearer ${token}`);
     return md;
   };
+  const streams = new Set<grpc.ClientReadableStream<Order__Output>>();
   const options = (ms = opts.deadlineMs): grpc.CallOptions => ({ deadline: Date.now() + ms });
   const unary = <Res>(invoke: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => void): Promise<Res> =>
     new Promise((resolve, reject) => invoke((err, res) => (err ? reject(err) : resolve(res as Res))));
@@ -46,11 +48,12 @@ export function createCheckoutCli(opts: CheckoutCliOptions): CheckoutCli {
   const watch = async (orderId: string, onUpdate?: (o: Order__Output) => void, timeoutMs?: number, token?: string) => {
     const md = bearer(token ?? (await opts.credentials.forOrders()));
     const stream = client.watchOrder({ orderId }, md, timeoutMs ? options(timeoutMs) : {});
+    streams.add(stream);
     return new Promise<Order__Output | undefined>((resolve, reject) => {
       let last: Order__Output | undefined;
       stream.on('data', (o: Order__Output) => { last = o; onUpdate?.(o); });
-      stream.on('error', reject);
-      stream.on('end', () => resolve(last));
+      stream.on('error', (err) => { streams.delete(stream); reject(err); });
+      stream.on('end', () => { streams.delete(stream); resolve(last); });
     });
   };
   const cancel = async (orderId: string, reason: string, token?: string) => {
@@ -77,6 +80,9 @@ export function createCheckoutCli(opts: CheckoutCliOptions): CheckoutCli {
         return cancel(orderId, 'load: cancelled by the load generator', await opts.credentials.forConsumer(consumerId));
       },
     }),
-    close: () => client.close(),
+    close() {
+      for (const s of streams) s.cancel();
+      client.close();
+    },
   };
 }

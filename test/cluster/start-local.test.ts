@@ -32,8 +32,11 @@ function healthCheck(address: string): Promise<string> {
 }
 
 describe('npm start', () => {
-  it('brings up three serving nodes and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
-    const launcher = spawn(process.execPath, [projectPath('dist/cluster/start-local.js')], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('brings up three serving nodes, runs the demo load, and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
+    // stdout is a pipe here: the demo load prints a progress line every few seconds, no bar.
+    const launcher = spawn(process.execPath, [projectPath('dist/cluster/start-local.js')], {
+      env: { ...process.env, LOG_LEVEL: 'warn', DEMO_RATE: '5', DEMO_FAULTS: 'payments.capture=0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((r) => launcher.on('exit', (code) => r(code)));
     try {
       let out = '';
@@ -44,6 +47,15 @@ describe('npm start', () => {
       const address = /gRPC \(node-3\):\s+(\S+)/.exec(out)?.[1];
       expect(address, out).toBeDefined();
       expect(await healthCheck(address!)).toBe('SERVING');
+      expect(out).toMatch(/Dashboard:\s+http:\/\/[\d.]+:\d+\//);
+      expect(out).toMatch(/Demo load:\s+5 orders\/s, faults payments\.Capture=0\.1/);
+
+      // The demo load's progress: some orders completed within a few progress lines.
+      const completed = () => Math.max(0, ...[...out.matchAll(/^demo: .*completed (\d+)/gm)].map((m) => Number(m[1])));
+      const until = Date.now() + 30_000;
+      while (completed() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+      expect(completed(), out).toBeGreaterThan(0);
+      expect(out).not.toMatch(/\x1b\[/); // no bar redraws when stdout is not a terminal
 
       const children = descendants(launcher.pid!);
       expect(children.length).toBeGreaterThanOrEqual(6); // Cassandra, the broker, the downstream services, three nodes

@@ -1,0 +1,59 @@
+import type { LoadCalls } from '../load/checkout-load.js';
+import { startCheckoutLoad } from '../load/checkout-load.js';
+import { demoConsumers } from '../load/demo-orders.js';
+import { createDownstreamClients } from '../downstream/downstream-clients.js';
+import { applyFaultMix, type FaultMixEntry } from '../load/fault-mix.js';
+import { createCheckoutCli } from './client.js';
+import { resolveCredentials } from './credentials.js';
+import { progressLine, showLoadProgress } from './load-progress.js';
+
+export interface DemoLoadOptions {
+  /** gRPC addresses of the nodes; calls go round-robin over them. */
+  addresses: readonly string[];
+  downstreamAddress: string;
+  secret: string;
+  ratePerSec: number;
+  faults: readonly FaultMixEntry[];
+  consumers?: number;
+  stream: NodeJS.WritableStream;
+  tty: boolean;
+}
+
+export interface DemoLoad { stop(): Promise<void> }
+
+/**
+ * `npm start`'s endless demo load: the CLI's load (open loop, each order watched to its end)
+ * spread over every node, with the fault mix set on the downstream services and a progress bar
+ * (or a line every few seconds when the output is not a terminal).
+ */
+export async function startDemoLoad(opts: DemoLoadOptions): Promise<DemoLoad> {
+  const credentials = resolveCredentials({ secret: opts.secret, env: {} });
+  const clients = opts.addresses.map((address) => createCheckoutCli({ address, credentials, deadlineMs: 10_000 }));
+  const calls = clients.map((c) => c.loadCalls());
+  let turn = 0;
+  const pick = (): LoadCalls => calls[turn++ % calls.length]!;
+  const downstream = createDownstreamClients(opts.downstreamAddress);
+  await applyFaultMix(downstream.admin, opts.faults);
+  downstream.close();
+  const load = startCheckoutLoad({
+    calls: {
+      place: (r) => pick().place(r),
+      watchToTerminal: (id, consumer) => pick().watchToTerminal(id, consumer),
+      cancel: (id, consumer) => pick().cancel(id, consumer),
+    },
+    consumers: demoConsumers(opts.consumers ?? 20, 'c-demo'),
+    ratePerSec: opts.ratePerSec,
+    durationMs: Number.POSITIVE_INFINITY,
+    // A few cancels, so compensations show on the dashboard too.
+    cancelFraction: 0.05,
+  });
+  const progress = showLoadProgress(load, { label: 'demo', stream: opts.stream, tty: opts.tty });
+  return {
+    async stop() {
+      load.stop();
+      progress.stop();
+      if (!opts.tty) opts.stream.write(`${progressLine('demo', load.progress())}\n`);
+      for (const c of clients) c.close();
+    },
+  };
+}
