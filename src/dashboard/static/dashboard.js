@@ -36,6 +36,8 @@ function drawSummary(s) {
   $('served-by').textContent = s.servedBy;
   $('updated-at').textContent = fmtTime(s.at);
   for (const k of ['inFlight', 'completed', 'failed', 'cancelled']) $(`count-${k}`).textContent = fmt(s.orders[k]);
+  // A zero is not an alarm: only counts above it get their colour.
+  for (const id of ['count-failed', 'compensations']) $(id).parentElement.classList.toggle('zero', (id === 'compensations' ? s.compensations : s.orders.failed) === 0);
   $('throughput').textContent = s.throughput.completedPerSec.toFixed(1);
   $('p50').textContent = fmtMs(s.latency.p50Ms);
   $('p99').textContent = fmtMs(s.latency.p99Ms);
