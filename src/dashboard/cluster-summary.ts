@@ -52,15 +52,7 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
   const completed = total((r) => r.counters.terminal.COMPLETED ?? 0);
   const failed = total((r) => r.counters.terminal.FAILED ?? 0);
   const cancelled = total((r) => r.counters.terminal.CANCELLED ?? 0);
-  const inFlightByStatus: Record<string, number> = {};
-  for (const r of live) {
-    for (const [status, n] of Object.entries(r.counters.liveByStatus ?? {})) {
-      if (status === 'NEW' || isTerminal(status as OrderStatus) || n <= 0) continue;
-      inFlightByStatus[status] = (inFlightByStatus[status] ?? 0) + n;
-    }
-  }
-  // Actors are counted by their owner, so this survives a failover; older nodes lack the gauge.
-  const reportsLive = live.some((r) => r.counters.liveByStatus !== undefined);
+  const inFlight = inFlightOf(live);
   const recentDurations = mergeBuckets(live.map((r) => r.recent.durationBuckets));
   const ms = (seconds: number | undefined) => (seconds === undefined ? null : Math.round(seconds * 10_000) / 10);
   return {
@@ -71,13 +63,11 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
       completedPerSec: r.recent.completedPerSec, startedAt: r.startedAt, ageMs: Math.max(0, opts.now - r.updatedAt),
     })),
     pools: poolCoverage(live),
-    // A node counts OrderPlaced for the orders it started and terminal states for those it ended;
-    // after a failover they can be different nodes, so the difference is kept from going negative.
-    orders: {
-      placed, completed, failed, cancelled,
-      inFlight: reportsLive ? Object.values(inFlightByStatus).reduce((a, b) => a + b, 0) : Math.max(0, placed - completed - failed - cancelled),
-    },
-    inFlightByStatus,
+    // Without the live-actor gauge (an older node), in flight is what was placed and not ended; a
+    // node counts OrderPlaced for the orders it started and terminal states for those it ended,
+    // and after a failover those differ, so the difference is kept from going negative.
+    orders: { placed, inFlight: inFlight.total ?? Math.max(0, placed - completed - failed - cancelled), completed, failed, cancelled },
+    inFlightByStatus: inFlight.byStatus,
     throughput: { completedPerSec: round2(total((r) => r.recent.completedPerSec)), windowSeconds: THROUGHPUT_WINDOW_MS / 1000 },
     latency: {
       p50Ms: ms(histogramQuantile(0.5, recentDurations)), p99Ms: ms(histogramQuantile(0.99, recentDurations)),
@@ -86,6 +76,19 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
     retries: { failedAttempts: total((r) => r.counters.failedAttempts), savedByRetry: total((r) => r.counters.savedByRetry) },
     compensations: total((r) => r.counters.compensations),
   };
+}
+
+/** Unfinished orders by status from the nodes' live actors: each counted once, by its owner. */
+function inFlightOf(live: readonly NodeStatusRow[]): { byStatus: Record<string, number>; total?: number } {
+  const byStatus: Record<string, number> = {};
+  for (const r of live) {
+    for (const [status, n] of Object.entries(r.counters.liveByStatus ?? {})) {
+      if (status === 'NEW' || isTerminal(status as OrderStatus) || n <= 0) continue;
+      byStatus[status] = (byStatus[status] ?? 0) + n;
+    }
+  }
+  const reported = live.some((r) => r.counters.liveByStatus !== undefined);
+  return reported ? { byStatus, total: Object.values(byStatus).reduce((a, b) => a + b, 0) } : { byStatus };
 }
 
 function poolCoverage(live: readonly NodeStatusRow[]): PoolCoverage[] {
