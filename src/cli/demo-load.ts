@@ -31,16 +31,25 @@ export async function startDemoLoad(opts: DemoLoadOptions): Promise<DemoLoad> {
   const clients = opts.addresses.map((address) => createCheckoutCli({ address, credentials, deadlineMs: 10_000 }));
   const calls = clients.map((c) => c.loadCalls());
   let turn = 0;
-  const pick = (): LoadCalls => calls[turn++ % calls.length]!;
+  // An order stays on the node that accepted it: that node knows it at once, another learns of
+  // it only through order-events, so a watch there right away could answer NOT_FOUND.
+  const nodeOf = new Map<string, LoadCalls>();
+  const on = (orderId: string): LoadCalls => nodeOf.get(orderId) ?? calls[0]!;
+  const spread: LoadCalls = {
+    async place(request) {
+      const node = calls[turn++ % calls.length]!;
+      const placed = await node.place(request);
+      nodeOf.set(placed.orderId, node);
+      return placed;
+    },
+    watchToTerminal: (orderId, consumerId) => on(orderId).watchToTerminal(orderId, consumerId).finally(() => nodeOf.delete(orderId)),
+    cancel: (orderId, consumerId) => on(orderId).cancel(orderId, consumerId),
+  };
   const downstream = createDownstreamClients(opts.downstreamAddress);
   await applyFaultMix(downstream.admin, opts.faults);
   downstream.close();
   const load = startCheckoutLoad({
-    calls: {
-      place: (r) => pick().place(r),
-      watchToTerminal: (id, consumer) => pick().watchToTerminal(id, consumer),
-      cancel: (id, consumer) => pick().cancel(id, consumer),
-    },
+    calls: spread,
     consumers: demoConsumers(opts.consumers ?? 20, 'c-demo'),
     ratePerSec: opts.ratePerSec,
     durationMs: Number.POSITIVE_INFINITY,

@@ -22,16 +22,19 @@ export function showLoadProgress(load: Pick<CheckoutLoad, 'progress'>, opts: {
     timer.unref();
     return { stop: () => clearInterval(timer) };
   }
+  // A load with an end fills towards its arrivals; an endless one shows the share of settled
+  // orders that completed.
+  const endless = load.progress().expected === undefined;
   const bar = new cliProgress.SingleBar({
     stream: opts.stream,
-    format: `${opts.label} [{bar}] {value}/{total} settled | placed {placed} | completed {completed} | failed {failed} | cancelled {cancelled} | rejected {rejected} | errors {errors} | {rate} orders/s`,
+    format: `${opts.label} [{bar}] {value}/{total} ${endless ? 'completed' : 'settled'} | placed {placed} | completed {completed} | failed {failed} | cancelled {cancelled} | rejected {rejected} | errors {errors} | {rate} orders/s`,
     hideCursor: true,
     barsize: 24,
   }, cliProgress.Presets.shades_classic);
   const payload = (p: LoadProgress) => ({ placed: p.placed, completed: p.completed, failed: p.failed, cancelled: p.cancelled, rejected: p.rejected, errors: p.errors, rate: p.placedPerSec.toFixed(1) });
-  const settled = (p: LoadProgress) => p.completed + p.failed + p.cancelled + p.rejected + p.errors;
-  // An endless load has no end to fill towards: the bar shows the settled share of what was sent.
-  const total = (p: LoadProgress) => Math.max(p.expected ?? p.sent, 1);
+  const settledOf = (p: LoadProgress) => p.completed + p.failed + p.cancelled + p.rejected + p.errors;
+  const settled = (p: LoadProgress) => (endless ? p.completed : settledOf(p));
+  const total = (p: LoadProgress) => Math.max(p.expected ?? settledOf(p), 1);
   const first = load.progress();
   bar.start(total(first), settled(first), payload(first));
   const timer = setInterval(() => {

@@ -55,6 +55,8 @@ describe('npm start', () => {
       const until = Date.now() + 30_000;
       while (completed() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
       expect(completed(), out).toBeGreaterThan(0);
+      // Each order is watched on the node that accepted it, so none is lost to a NOT_FOUND race.
+      expect([...out.matchAll(/^demo: .*errors (\d+)/gm)].map((m) => Number(m[1])).at(-1), out).toBe(0);
       expect(out).not.toMatch(/\x1b\[/); // no bar redraws when stdout is not a terminal
 
       const children = descendants(launcher.pid!);
