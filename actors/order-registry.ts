@@ -17,7 +17,14 @@ export interface OrderRegistryOptions {
   logger: Logger;
   /** Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty). */
   assumeEmpty?(orderId: string): void;
-  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
+  /**
+   * Every persisted event. A returned promise (the status announcement) is awaited before a
+   * finished order leaves its shard's index: if this node dies in between, the order stays listed
+   * and the next owner's recovery announces it again, so no watcher waits forever.
+   */
+  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void | Promise<void>;
+  /** A shard recovery woke this order: announce its state again (its last announcement may be lost). Awaited like onEvent's. */
+  onRecovered?(orderId: string, state: OrderState): void | Promise<void>;
   onFenced?(orderId: string): void;
   /** An actor found this state on (re)start or resume. */
   onResumed?(orderId: string, state: OrderState): void;
@@ -53,6 +60,12 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       log.warn({ orderId, err: String(err) }, 'could not drop a finished order from the shard index; the next recovery will'));
   };
 
+  /** Drops a finished order from the index once its status is announced; kept listed if that failed. */
+  const unlistWhenAnnounced = (orderId: string, announced: void | Promise<void>) => {
+    Promise.resolve(announced).then(() => removeFromIndex(orderId), (err: unknown) =>
+      log.warn({ orderId, err: String(err) }, 'a finished order\'s status was not announced; it stays listed for the next recovery'));
+  };
+
   const passivateLater = (orderId: string, ref: Ref<OrderCommand>) => {
     setTimeout(() => {
       if (actors.get(orderId) === ref) stopActor(ref);
@@ -67,18 +80,25 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       ...opts.actor,
       onEvent: (id, event, state) => {
         assumedNew.delete(id);
+        const announced = opts.onEvent?.(id, event, state);
         if (isTerminal(state.status)) {
-          removeFromIndex(id);
+          unlistWhenAnnounced(id, announced);
           if (ref) passivateLater(id, ref);
         }
-        opts.onEvent?.(id, event, state);
       },
       onResumed: (id, state) => {
         opts.onResumed?.(id, state);
         if (!waking.delete(id)) return;
-        if (state.status === 'NEW' || isTerminal(state.status)) {
-          // Listed but finished, or never persisted (its command was never handled): unlist it.
+        if (state.status === 'NEW') {
+          // Listed but never persisted (its command was never handled): unlist it.
           removeFromIndex(id);
+          if (ref) stopActor(ref);
+          return;
+        }
+        const announced = opts.onRecovered?.(id, state);
+        if (isTerminal(state.status)) {
+          // Listed but finished: its previous owner died before announcing it, or before unlisting it.
+          unlistWhenAnnounced(id, announced);
           if (ref) stopActor(ref);
         }
       },

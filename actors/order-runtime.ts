@@ -37,7 +37,9 @@ export interface OrderRuntimeOptions {
   counters?: StorageCounters;
   logger: Logger;
   clock?: () => number;
-  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
+  /** See OrderRegistryOptions.onEvent: a returned promise delays unlisting a finished order. */
+  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void | Promise<void>;
+  onRecovered?(orderId: string, state: OrderState): void | Promise<void>;
   onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
   onStepFinished?(orderId: string, report: StepFinished): void;
   onFenced?(orderId: string): void;
@@ -69,6 +71,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     logger: opts.logger,
     assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
     onEvent: opts.onEvent,
+    onRecovered: opts.onRecovered,
     onFenced: opts.onFenced,
     onResumed: opts.onResumed,
     onStopped: opts.onStopped,

@@ -65,7 +65,12 @@ export async function startNodeOrders(opts: {
     onEvent: (orderId, event, state) => {
       orderMetrics.onEvent(orderId, event, state);
       const view = orderView(orderId, state);
-      if (view) statusPublisher.publish(view);
+      return view ? statusPublisher.publish(view) : undefined;
+    },
+    // The previous owner may have died between persisting a change and announcing it.
+    onRecovered: (orderId, state) => {
+      const view = orderView(orderId, state);
+      return view ? statusPublisher.publish(view) : undefined;
     },
   });
   // Commands go to the pool of their order (any node may place or cancel an order of either pool).

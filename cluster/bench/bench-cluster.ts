@@ -25,7 +25,7 @@ export interface Terminal { status: OrderStatus; seenAt: number }
 
 export interface BenchCluster {
   cluster: LocalCluster;
-  /** Places one order on node `i % nodes` as consumer `c-bench-<i % consumers>`; resolves with the order id. */
+  /** Places one order on one of the live nodes (round robin by `i`); resolves with the order id. */
   place(i: number): Promise<string>;
   /** Wall-clock time (Date.now) each order's terminal status reached the watcher. */
   terminal: Map<string, Terminal>;
@@ -79,7 +79,9 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
     });
 
     const place = (i: number) => new Promise<string>((resolve, reject) => {
-      const client = perNode[i % perNode.length]![Math.floor(i / perNode.length) % CONSUMERS]!;
+      // Like a client's load balancer: only nodes that are up (the failover bench kills one).
+      const live = cluster.nodes.flatMap((n, idx) => (n.process ? [idx] : []));
+      const client = perNode[live[i % live.length] ?? 0]![Math.floor(i / perNode.length) % CONSUMERS]!;
       const consumerId = `c-bench-${Math.floor(i / perNode.length) % CONSUMERS}`;
       client.placeOrder(placeRequest(consumerId), { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, res?: PlaceOrderResponse__Output) => {
         if (err) reject(err);

@@ -4,7 +4,8 @@ import type { Logger } from './logger.js';
 
 /** Publishes every status change to `order-events` (keyed by order id, so per-order order holds). */
 export interface StatusPublisher {
-  publish(view: OrderView): void;
+  /** Resolves once Kafka acknowledged the change; rejects if it gave up (ignoring the promise is safe). */
+  publish(view: OrderView): Promise<void>;
   /** Waits for what is in flight (graceful shutdown). */
   flush(): Promise<void>;
 }
@@ -35,7 +36,7 @@ export function createStatusPublisher(opts: { producer: Producer; topic: string;
       } catch (err) {
         if (attempt >= maxAttempts) {
           opts.logger.error({ orderId: view.orderId, version: view.version, err: String(err) }, 'could not publish an order status change');
-          return;
+          throw err;
         }
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
       }
@@ -43,8 +44,10 @@ export function createStatusPublisher(opts: { producer: Producer; topic: string;
   };
   return {
     publish(view) {
-      const p = send(view).finally(() => inFlight.delete(p));
+      const sent = send(view);
+      const p = sent.catch(() => undefined).finally(() => inFlight.delete(p));
       inFlight.add(p);
+      return sent;
     },
     flush: async () => { await Promise.all([...inFlight]); },
   };

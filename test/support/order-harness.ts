@@ -33,7 +33,11 @@ export interface OrderHarness {
   client: Client;
   keyspace: string;
   /** A node: an actor system with its own registry over the shared keyspace and downstream. */
-  node(nodeId: string, opts?: { steps?: (real: CheckoutSteps) => CheckoutSteps; stepPolicy?: RetryPolicy; snapshotEvery?: number }): NodeUnderTest;
+  node(nodeId: string, opts?: {
+    steps?: (real: CheckoutSteps) => CheckoutSteps; stepPolicy?: RetryPolicy; snapshotEvery?: number;
+    /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
+    announce?: (orderId: string, state: OrderState) => Promise<void>;
+  }): NodeUnderTest;
   ledger(orderId: string): Promise<LedgerEntry[]>;
   /** Ledger invariants for these orders given their final statuses; [] when all hold. */
   violations(statuses: Record<string, string>): Promise<string[]>;
@@ -66,7 +70,9 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
         orderMetrics.onEvent(orderId, event, state);
         events.set(orderId, [...(events.get(orderId) ?? []), event]);
         if (isTerminal(state.status)) for (const w of waiters.get(orderId) ?? []) w(state);
+        return opts.announce?.(orderId, state);
       },
+      onRecovered: (orderId, state) => opts.announce?.(orderId, state),
       onFenced: (orderId) => fenced.push(orderId),
     });
     const terminal = async (orderId: string, timeoutMs = 20_000) => {
