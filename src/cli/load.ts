@@ -10,7 +10,8 @@ import { showLoadProgress } from './load-progress.js';
 export interface LoadFlags {
   rate: string;
   duration: string;
-  consumers: string;
+  /** Unset: 4 minted consumers, or the one a given token names. */
+  consumers?: string;
   cancel: string;
   faults: string;
   downstream?: string;
@@ -32,7 +33,7 @@ export function loadPlan(flags: LoadFlags, env: NodeJS.ProcessEnv, tokenSubject:
   const faults = parseFaultMix(flags.faults);
   const downstreamFlag = flags.downstream ?? env.DOWNSTREAM_ADDRESS;
   if (faults.length > 0 && !downstreamFlag) throw new UsageError('--faults needs --downstream host:port (or DOWNSTREAM_ADDRESS): faults are set through the downstream admin API');
-  const consumerCount = parseNumber(flags.consumers, '--consumers', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
+  const consumerCount = parseNumber(flags.consumers ?? (canMint ? '4' : '1'), '--consumers', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
   if (!canMint && consumerCount > 1) throw new UsageError('--consumers > 1 needs tokens for each consumer: pass --secret (or AUTH_SECRET) instead of --token');
   return {
     ratePerSec: parseNumber(flags.rate, '--rate', (n) => n > 0, 'a positive number of orders per second'),
@@ -75,7 +76,7 @@ export function registerLoad(program: Command, io: CliIo, done: (code: number) =
     .description('open-loop load: place orders at a fixed rate, follow each to its end, print outcomes and latency percentiles')
     .option('--rate <perSec>', 'arrivals per second', '10')
     .option('--duration <seconds>', 'how long arrivals go on', '10')
-    .option('--consumers <n>', 'orders are spread over c-load-1 … c-load-<n>', '4')
+    .option('--consumers <n>', 'orders are spread over c-load-1 … c-load-<n> (default 4; 1, the token\'s subject, with --token)')
     .option('--cancel <fraction>', 'share of accepted orders cancelled right away', '0')
     .option('--faults <mix>', 'downstream faults during the run, e.g. payments.capture=0.05,fraud.assess=0.02 (kind UNAVAILABLE unless :KIND)', '')
     .option('--downstream <host:port>', 'the downstream services\' admin address (env DOWNSTREAM_ADDRESS), for --faults')

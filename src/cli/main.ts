@@ -9,4 +9,5 @@ const code = await runCli(process.argv.slice(2), {
   isTTY: Boolean(process.stderr.isTTY),
   progressStream: process.stderr,
 });
-process.exitCode = code;
+// Leave once the output is flushed: an interrupted load's open-loop schedule may still hold a timer.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -120,6 +120,12 @@ export function startCheckoutLoad(opts: CheckoutLoadOptions): CheckoutLoad {
     ratePerSec: opts.ratePerSec, durationMs, clock, maxInFlight: opts.maxInFlight, fire, onSettled: settle,
   });
 
+  /** After stop(): the calls in flight settle; the open loop's remaining schedule is not waited out. */
+  const drained = async () => {
+    await stoppedSignal;
+    while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+  };
+
   const run = async (): Promise<LoadReport> => {
     const reports: Array<Promise<OpenLoopReport<OrderSample | undefined>>> = [];
     if (!endless) {
@@ -130,13 +136,13 @@ export function startCheckoutLoad(opts: CheckoutLoadOptions): CheckoutLoad {
         await Promise.race([new Promise((r) => setTimeout(r, WINDOW_MS)), stoppedSignal]);
       }
     }
-    const done = await Promise.all(reports);
+    const done = await Promise.race([Promise.all(reports), drained().then(() => undefined)]);
     const elapsedMs = clock() - started;
     return {
       samples,
-      dropped: done.reduce((n, r) => n + r.dropped, 0),
+      dropped: done?.reduce((n, r) => n + r.dropped, 0) ?? 0,
       elapsedMs,
-      achievedRatePerSec: !endless && done[0] ? done[0].achievedRatePerSec : elapsedMs > 0 ? (sent / elapsedMs) * 1000 : 0,
+      achievedRatePerSec: !endless && done?.[0] ? done[0].achievedRatePerSec : elapsedMs > 0 ? (sent / elapsedMs) * 1000 : 0,
     };
   };
 

@@ -10,13 +10,16 @@ describe('the compiled checkout CLI against a process cluster', () => {
   let env: NodeJS.ProcessEnv;
 
   /** `node dist/src/cli/main.js …args`, talking to the cluster's node through env vars. */
-  const cli = (...args: string[]): Promise<Run> => new Promise((resolve, reject) => {
+  const cli = (...args: string[]): Promise<Run> => cliInterrupted(undefined, ...args);
+  /** The same, sent SIGINT after `interruptAfterMs` if given. */
+  const cliInterrupted = (interruptAfterMs: number | undefined, ...args: string[]): Promise<Run> => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [projectPath('dist/src/cli/main.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    if (interruptAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
     child.on('error', reject);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
@@ -72,5 +75,13 @@ describe('the compiled checkout CLI against a process cluster', () => {
     // The mix was in force: captures failed and were retried (P(no fault in 30 captures) ≈ 2e-5).
     const { calls } = await pc.downstream.admin.getLedger({});
     expect(Number(calls['payments.Capture'])).toBeGreaterThan(completed + 1);
+  });
+
+  it('a load interrupted with Ctrl-C prints the summary of what it sent and exits at once', async () => {
+    const started = Date.now();
+    const run = await cliInterrupted(2_000, 'load', '--rate', '10', '--duration', '60');
+    expect(run.code, run.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Number(/^COMPLETED\s+(\d+)/m.exec(run.stdout)?.[1]), run.stdout).toBeGreaterThan(0);
   });
 });

@@ -85,6 +85,17 @@ describe('a checkout load over fake calls', () => {
     expect(load.progress().expected).toBeUndefined();
   });
 
+  it('a stopped load reports once the calls in flight settle, without waiting out its schedule', async () => {
+    const load = startCheckoutLoad({ calls: fakeCalls(() => 'COMPLETED'), consumers: ['c-1'], ratePerSec: 50, durationMs: 30_000 });
+    await sleep(200);
+    const stoppedAt = performance.now();
+    load.stop();
+    const report = await load.done;
+    expect(performance.now() - stoppedAt).toBeLessThan(1_000);
+    expect(report.samples.length).toBe(load.progress().sent);
+    expect(report.samples.every((s) => s.outcome === 'COMPLETED')).toBe(true);
+  });
+
   it('tells a refusal from an error, and an error after acceptance from one before', () => {
     expect(classifyFailure(Object.assign(new Error(), { code: status.FAILED_PRECONDITION }), false)).toEqual({ outcome: 'rejected', detail: 'FAILED_PRECONDITION' });
     expect(classifyFailure(Object.assign(new Error(), { code: status.UNAVAILABLE }), false)).toEqual({ outcome: 'error', detail: 'UNAVAILABLE' });
