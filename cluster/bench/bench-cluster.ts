@@ -51,17 +51,16 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
   let watcher: Consumer | undefined;
   try {
     const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
-    const perNode: CheckoutServiceClient[][] = [];
-    for (const node of cluster.nodes) {
-      const row: CheckoutServiceClient[] = [];
-      for (let c = 0; c < CONSUMERS; c++) {
-        // One channel per node is shared by grpc-js for the same target and options, so this is cheap.
-        const client = checkoutClient(node.grpcAddress!, await tokens.mint(`c-bench-${c}`, { ttlSeconds: 3600 }));
-        clients.push(client);
-        row.push(client);
-      }
-      perNode.push(row);
-    }
+    const tokenOf = new Map<string, string>();
+    for (let c = 0; c < CONSUMERS; c++) tokenOf.set(`c-bench-${c}`, await tokens.mint(`c-bench-${c}`, { ttlSeconds: 3600 }));
+    // By address: a restarted node listens on a new port. grpc-js shares one channel per target.
+    const clientFor = new Map<string, CheckoutServiceClient>();
+    const client = (address: string, consumerId: string) => {
+      const key = `${address}|${consumerId}`;
+      let c = clientFor.get(key);
+      if (!c) { c = checkoutClient(address, tokenOf.get(consumerId)); clientFor.set(key, c); clients.push(c); }
+      return c;
+    };
 
     const terminal = new Map<string, Terminal>();
     const waiters = new Set<() => void>();
@@ -80,10 +79,11 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
 
     const place = (i: number) => new Promise<string>((resolve, reject) => {
       // Like a client's load balancer: only nodes that are up (the failover bench kills one).
-      const live = cluster.nodes.flatMap((n, idx) => (n.process ? [idx] : []));
-      const client = perNode[live[i % live.length] ?? 0]![Math.floor(i / perNode.length) % CONSUMERS]!;
-      const consumerId = `c-bench-${Math.floor(i / perNode.length) % CONSUMERS}`;
-      client.placeOrder(placeRequest(consumerId), { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, res?: PlaceOrderResponse__Output) => {
+      const live = cluster.nodes.filter((n) => n.process && n.grpcAddress);
+      const node = live[i % live.length];
+      if (!node) return reject(new Error('no node is up'));
+      const consumerId = `c-bench-${Math.floor(i / cluster.nodes.length) % CONSUMERS}`;
+      client(node.grpcAddress!, consumerId).placeOrder(placeRequest(consumerId), { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, res?: PlaceOrderResponse__Output) => {
         if (err) reject(err);
         else resolve(res!.orderId);
       });
