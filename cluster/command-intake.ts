@@ -11,6 +11,7 @@ export interface CommandIntakeOptions {
   registry: OrderRegistry;
   sessionTimeout: number;
   heartbeatInterval: number;
+  maxWaitTimeInMs?: number;
   logger: Logger;
   onShardsChanged?(owned: number[]): void;
   /** Every group join of this member (each one is a rebalance it took part in). */
@@ -55,7 +56,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     { kafka: opts.kafka, logger: log },
     // fromBeginning: a partition the group never committed (a pool's first node, e.g. the sandbox
     // started after rules sent it orders) is read from its start, never skipped to its end.
-    { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: 100, fromBeginning: true },
+    { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, fromBeginning: true },
     {
       partitionsConsumedConcurrently: 12,
       eachMessage: async ({ partition, message }) => {

@@ -78,11 +78,11 @@ export async function startNodeOrders(opts: {
   const groupId = `checkout-${config.NODE_POOL}`;
   const intake = createCommandIntake({
     kafka: opts.kafka, topic: own.topic, groupId, registry: runtime.registry,
-    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, logger,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, logger,
     onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
     onRebalance: () => shardMetrics.onRebalance(),
   });
-  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger });
+  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS });
   const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
   await fanout.start();
   await intake.start();

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { startBenchCluster } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
 import { table } from './stats.js';
+import { eventTimeline } from './where-time-goes.js';
 
 const STEP_LATENCY = [
   { target: 'fraud.Assess', fixedMs: 30 }, { target: 'payments.Authorize', fixedMs: 80 },
@@ -28,12 +29,14 @@ async function main(): Promise<void> {
 
   const bench = await startBenchCluster({ name: 'bench-e2e', latency: STEP_LATENCY });
   const runs: RateRun[] = [];
+  let timeline: Array<Record<string, string | number>> = [];
   try {
     await runAtRate(bench, 10, 3_000); // warm-up: JIT, connections, prepared statements
     for (const rate of rates) {
       runs.push(await runAtRate(bench, rate, durationS * 1000));
       process.stderr.write(`  ${rate}/s done\n`);
     }
+    timeline = await eventTimeline(bench.db, bench.cluster.config.CASSANDRA_KEYSPACE, runs[0]?.placed ?? []);
   } finally {
     await bench.stop();
   }
@@ -45,8 +48,9 @@ async function main(): Promise<void> {
     'p50/critical': (r.e2eMs.p50 / CRITICAL_MS).toFixed(3), 'p99/critical': (r.e2eMs.p99 / CRITICAL_MS).toFixed(3),
     open: r.notTerminal, errors: JSON.stringify(r.errors),
   })))}\n`);
+  process.stdout.write(`where an order's time goes at ${runs[0]?.ratePerSec}/s (ms from the scheduled arrival to each persisted event; the gap before each):\n${table(timeline)}\n`);
   process.stdout.write(`cpu per process (share of one core) at each rate:\n${table(runs.map((r) => ({ 'rate/s': r.ratePerSec, ...r.cpu })))}\n`);
-  process.stdout.write(`${JSON.stringify({ bench: 'e2e', criticalMs: CRITICAL_MS, durationS, runs })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'e2e', criticalMs: CRITICAL_MS, durationS, runs: runs.map(({ placed: _placed, ...r }) => r), timeline })}\n`);
 }
 
 main().catch((err: unknown) => { process.stderr.write(`bench:e2e failed: ${(err as Error).stack}\n`); process.exit(1); });

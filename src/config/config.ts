@@ -32,6 +32,8 @@ const schema = z.object({
   KAFKA_COMMAND_PARTITIONS: positiveInt.max(1024).default(12),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),
+  /** How long a fetch waits for data. Kafka answers as soon as data arrives; a broker that does not long-poll waits it out, so local runs lower it. */
+  KAFKA_FETCH_MAX_WAIT_MS: positiveInt.default(100),
   /** How long a starting node waits for Kafka before giving up with a clear message. */
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 
