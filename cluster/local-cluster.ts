@@ -4,7 +4,7 @@ import { projectPath } from '../src/config/paths.js';
 import type { Logger } from '../src/observability/logger.js';
 import { startLocalInfra, type LocalInfra } from './local-infra.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
-import { plannedTopics, type TopicPlan } from './topics.js';
+import { plannedTopics, type TopicPlan } from '../src/messaging/topic-plan.js';
 
 export interface ClusterNode {
   readonly id: string;

@@ -6,7 +6,7 @@ import { connectWithRetry, createCassandraClient } from '../src/storage/cassandr
 import { applySchema } from '../src/storage/schema.js';
 import { startCassandra, type CassandraInstance } from './cassandra/cassandra-launcher.js';
 import { startMockBroker, type MockBroker } from './kafka/mock-broker.js';
-import type { TopicPlan } from './topics.js';
+import type { TopicPlan } from '../src/messaging/topic-plan.js';
 
 export interface LocalInfraOptions {
   /** Existing clusters (from env); when set, nothing of that kind is started. */

@@ -20,7 +20,7 @@ import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persi
 import { createActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCommandRouter, poolTopics } from '../src/routing/command-router.js';
 import { poolShardIndex } from '../src/routing/pool-index.js';
-import { plannedTopics } from './topics.js';
+import { plannedTopics } from '../src/messaging/topic-plan.js';
 import { createCommandIntake } from './command-intake.js';
 import { createStatusFanout } from './status-fanout.js';
 

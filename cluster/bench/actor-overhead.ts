@@ -16,7 +16,7 @@ import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-pe
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { orderEventCodec } from '../../actors/order-runtime.js';
 import { startLocalInfra } from '../local-infra.js';
-import { summarize, table } from './stats.js';
+import { summarize, table } from '../../src/load/stats.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
 const WARMUP = 30;

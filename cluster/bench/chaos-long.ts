@@ -22,7 +22,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../../test/support/chaos-run.js';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
-import { table } from './stats.js';
+import { table } from '../../src/load/stats.js';
 
 function options() {
   const { values } = parseArgs({

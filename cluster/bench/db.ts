@@ -20,7 +20,7 @@ import { createOrderPricer } from '../../src/pricing/price-order.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
 import { startBenchCluster, type BenchCluster } from './bench-cluster.js';
-import { table } from './stats.js';
+import { table } from '../../src/load/stats.js';
 
 type Ops = Record<string, number>; // "lwt journal" → count
 

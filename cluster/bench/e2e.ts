@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { startBenchCluster } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
-import { table } from './stats.js';
+import { table } from '../../src/load/stats.js';
 import { eventTimeline } from './where-time-goes.js';
 
 const STEP_LATENCY = [

@@ -14,7 +14,7 @@ import { isTerminal } from '../../src/domain/order.js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
 import { foldJournal, readJournals } from '../../test/support/chaos-check.js';
 import { startBenchCluster } from './bench-cluster.js';
-import { percentile, summarize, table } from './stats.js';
+import { percentile, summarize, table } from '../../src/load/stats.js';
 
 const LATENCY = [
   { target: 'fraud.Assess', fixedMs: 30 }, { target: 'payments.Authorize', fixedMs: 80 },

@@ -15,7 +15,7 @@ import { createOrderPricer } from '../../src/pricing/price-order.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { startLocalInfra } from '../local-infra.js';
-import { summarize, table } from './stats.js';
+import { summarize, table } from '../../src/load/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const LATENCY = [

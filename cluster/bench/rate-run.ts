@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
 import type { BenchCluster } from './bench-cluster.js';
 import { cpuShare } from './bench-cluster.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, type Summary } from '../../src/load/stats.js';
 
 export interface RateRun {
   ratePerSec: number;

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { projectPath } from '../../src/config/paths.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
-import { table } from './stats.js';
+import { table } from '../../src/load/stats.js';
 import { eventTimeline } from './where-time-goes.js';
 
 const P99_BOUND_MS = 2_000;

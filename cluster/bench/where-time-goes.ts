@@ -5,7 +5,7 @@
  */
 import type { Client } from 'cassandra-driver';
 import { readJournals } from '../../test/support/chaos-check.js';
-import { percentile } from './stats.js';
+import { percentile } from '../../src/load/stats.js';
 
 export async function eventTimeline(db: Client, keyspace: string, placed: ReadonlyArray<{ orderId: string; scheduledAt: number; ackAt: number }>): Promise<Array<Record<string, string | number>>> {
   const journals = await readJournals(db, keyspace, placed.map((p) => p.orderId));

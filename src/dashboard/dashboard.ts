@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
-import { plannedTopics } from '../../cluster/topics.js';
+import { plannedTopics } from '../messaging/topic-plan.js';
 import type { Config } from '../config/config.js';
 import type { DownstreamClients } from '../downstream/downstream-clients.js';
 import { createTokenService } from '../edge/auth.js';

@@ -1,4 +1,4 @@
-import { summarize, table, type Summary } from '../../cluster/bench/stats.js';
+import { summarize, table, type Summary } from './stats.js';
 import type { LoadReport } from './checkout-load.js';
 import { LOAD_OUTCOMES, type LoadOutcome } from './load-outcomes.js';
 import type { FaultMixEntry } from './fault-mix.js';

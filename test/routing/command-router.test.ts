@@ -1,6 +1,6 @@
 import type { Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { plannedTopics } from '../../cluster/topics.js';
+import { plannedTopics } from '../../src/messaging/topic-plan.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { createCommandRouter, poolTopics } from '../../src/routing/command-router.js';
 import { orderIdInPool } from '../../src/routing/order-pool.js';

@@ -1,4 +1,4 @@
-import type { Config } from '../src/config/config.js';
+import type { Config } from '../config/config.js';
 
 export interface TopicPlan { name: string; partitions: number }
 
