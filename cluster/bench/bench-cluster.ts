@@ -19,7 +19,7 @@ import { projectPath } from '../../src/config/paths.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
 import { checkoutClient } from '../../test/support/checkout-cluster.js';
-import { placeRequest } from '../../test/support/place-requests.js';
+import { placeRequest } from '../../src/load/demo-orders.js';
 
 export interface Terminal { status: OrderStatus; seenAt: number }
 
