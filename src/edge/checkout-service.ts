@@ -24,6 +24,8 @@ export interface CheckoutServiceDeps {
   requestCancel(orderId: string, reason: string): Promise<void>;
   /** How long CancelOrder waits to see the cancel take effect before answering. */
   cancelWaitMs?: number;
+  /** How long GetOrder/WatchOrder/CancelOrder wait for an order this node has not heard of yet. */
+  unknownOrderWaitMs?: number;
 }
 
 const ORDER_ID = /^[\w.:-]{1,80}$/;
@@ -36,7 +38,10 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
   /** The order if it exists and the caller may see it; otherwise NOT_FOUND, the same in both cases. */
   const visibleOrder = async (principal: Principal, orderId: unknown): Promise<OrderView> => {
     if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) throw new InvalidInputError([{ field: 'order_id', description: 'must be an order id returned by PlaceOrder' }]);
-    const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId));
+    // Just placed on another node, an order is known here only once its announcement arrives
+    // over order-events (tens of ms): wait a little for it before calling it unknown.
+    const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId))
+      ?? (await waitForChange(deps.feed, orderId, () => true, deps.unknownOrderWaitMs ?? 1_500));
     if (!view || (view.consumerId !== principal.consumerId && !principal.admin)) throw notFound('order');
     return view;
   };

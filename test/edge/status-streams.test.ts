@@ -45,6 +45,24 @@ describe('status streams', () => {
     expect(await grpcSeen).toEqual(expected);
   });
 
+  it('WatchOrder on another node right after PlaceOrder streams the order instead of answering NOT_FOUND', async () => {
+    const other = await cluster.startNode('streams-2');
+    const otherClient = await cluster.client(other, 'c-stream');
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const placed = await unary<object, PlaceOrderResponse__Output>(client.placeOrder.bind(client), placeRequest('c-stream'));
+      // No pause: the other node hears of the order only when its announcement arrives over Kafka.
+      seen.push(await new Promise<string>((resolve, reject) => {
+        let last = '';
+        const stream = otherClient.watchOrder({ orderId: placed.orderId });
+        stream.on('data', (o: Order__Output) => { last = o.status; });
+        stream.on('end', () => resolve(last));
+        stream.on('error', reject);
+      }));
+    }
+    expect(seen).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  }, 60_000);
+
   it('a business rejection names its subject and what to do, as FAILED_PRECONDITION', async () => {
     const err = await unary(client.placeOrder.bind(client), placeRequest('c-stream', {
       merchantId: 'm-1', lines: [{ itemId: 'm-1-sold-out', quantity: 1 }, { itemId: 'm-1-item-1', quantity: 1 }],
