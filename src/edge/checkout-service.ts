@@ -29,6 +29,8 @@ export interface CheckoutServiceDeps {
 }
 
 const ORDER_ID = /^[\w.:-]{1,80}$/;
+/** `o-<uuid>`, or `sbx-o-<uuid>` for the sandbox pool (src/routing/order-pool.ts). */
+const ISSUED_ORDER_ID = /^(sbx-)?o-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The CheckoutService handlers: auth, then the call, every failure mapped to a rich status. */
 export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServiceHandlers {
@@ -40,8 +42,9 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
     if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) throw new InvalidInputError([{ field: 'order_id', description: 'must be an order id returned by PlaceOrder' }]);
     // Just placed on another node, an order is known here only once its announcement arrives
     // over order-events (tens of ms): wait a little for it before calling it unknown.
+    // Only ids shaped like the ones PlaceOrder hands out are waited for; anything else is unknown at once.
     const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId))
-      ?? (await waitForChange(deps.feed, orderId, () => true, deps.unknownOrderWaitMs ?? 1_500));
+      ?? (ISSUED_ORDER_ID.test(orderId) ? await waitForChange(deps.feed, orderId, () => true, deps.unknownOrderWaitMs ?? 1_500) : undefined);
     if (!view || (view.consumerId !== principal.consumerId && !principal.admin)) throw notFound('order');
     return view;
   };
