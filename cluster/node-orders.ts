@@ -50,7 +50,7 @@ export async function startNodeOrders(opts: {
   const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
   const own = topics[config.NODE_POOL];
   const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
-  const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger });
+  const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger, maxBatch: config.STATUS_PUBLISH_MAX_BATCH });
   const statusStore = createStatusViewStore();
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
