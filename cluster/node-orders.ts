@@ -19,6 +19,7 @@ import { createStatusViewStore, type StatusViewStore } from '../src/status/statu
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
 import { createActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCommandRouter, poolTopics } from '../src/routing/command-router.js';
+import { createCoalescingSender } from '../src/messaging/coalescing-sender.js';
 import { poolShardIndex } from '../src/routing/pool-index.js';
 import { plannedTopics } from '../src/messaging/topic-plan.js';
 import { createCommandIntake } from './command-intake.js';
@@ -50,7 +51,7 @@ export async function startNodeOrders(opts: {
   const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
   const own = topics[config.NODE_POOL];
   const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
-  const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger, maxBatch: config.STATUS_PUBLISH_MAX_BATCH });
+  const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger, maxBatch: config.KAFKA_SEND_MAX_BATCH });
   const statusStore = createStatusViewStore();
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
@@ -74,7 +75,9 @@ export async function startNodeOrders(opts: {
     },
   });
   // Commands go to the pool of their order (any node may place or cancel an order of either pool).
-  const commands = createCommandRouter(opts.producer, topics);
+  // No retries of its own: the producer retries, and the edge answers UNAVAILABLE past its deadline.
+  const commandSender = createCoalescingSender({ producer: opts.producer, logger, maxAttempts: 1, maxBatch: config.KAFKA_SEND_MAX_BATCH, what: 'order commands' });
+  const commands = createCommandRouter(commandSender, topics);
   const groupId = `checkout-${config.NODE_POOL}`;
   const intake = createCommandIntake({
     kafka: opts.kafka, topic: own.topic, groupId, registry: runtime.registry,

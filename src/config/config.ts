@@ -34,8 +34,8 @@ const schema = z.object({
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),
   /** How long a fetch waits for data. Kafka answers as soon as data arrives; a broker that does not long-poll waits it out, so local runs lower it. */
   KAFKA_FETCH_MAX_WAIT_MS: positiveInt.default(100),
-  /** Status changes one Kafka request may carry (1 = a request per change). */
-  STATUS_PUBLISH_MAX_BATCH: positiveInt.default(500),
+  /** Messages (commands, status changes) one Kafka request may carry; 1 = a request each. */
+  KAFKA_SEND_MAX_BATCH: positiveInt.default(500),
   /** How long a starting node waits for Kafka before giving up with a clear message. */
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 

@@ -1,6 +1,6 @@
-import type { Producer } from 'kafkajs';
 import type { PricedOrder } from '../domain/order.js';
 import { shardOf } from '../domain/shard-of.js';
+import type { CoalescingSender } from './coalescing-sender.js';
 
 /** What travels on `order-commands`, keyed by order id so every command of an order reaches its owner. */
 export type OrderCommandMessage =
@@ -30,16 +30,13 @@ export interface CommandPublisher {
 /**
  * Publishes commands to the shard (partition) of their order. The partition is set explicitly
  * from the same function the node uses to find an order's shard, so the two can never disagree.
+ * Commands submitted while a request is in flight share the next one (coalescing-sender.ts).
  */
-export function createCommandPublisher(producer: Producer, shards: number): CommandPublisher {
+export function createCommandPublisher(sender: CoalescingSender, shards: number): CommandPublisher {
   return {
-    async publish(topic, cmd) {
+    publish(topic, cmd) {
       const orderId = commandOrderId(cmd);
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: [{ key: orderId, partition: shardOf(orderId, shards), value: JSON.stringify(cmd) }],
-      });
+      return sender.send(topic, { key: orderId, partition: shardOf(orderId, shards), value: JSON.stringify(cmd) });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { CoalescingSender } from '../messaging/coalescing-sender.js';
 import { commandOrderId, createCommandPublisher, type OrderCommandMessage } from '../messaging/order-commands.js';
 import { poolOfOrder } from './order-pool.js';
 import type { Pool } from './sandbox-rules.js';
@@ -16,10 +16,10 @@ export interface CommandRouter {
  * partition `shardOf(orderId, that topic's partitions)`: the same count the pool's nodes use for
  * their shards, so the node that consumes the partition is the one that owns the order.
  */
-export function createCommandRouter(producer: Producer, topics: Record<Pool, PoolTopic>): CommandRouter {
+export function createCommandRouter(sender: CoalescingSender, topics: Record<Pool, PoolTopic>): CommandRouter {
   const publishers = {
-    main: createCommandPublisher(producer, topics.main.partitions),
-    sandbox: createCommandPublisher(producer, topics.sandbox.partitions),
+    main: createCommandPublisher(sender, topics.main.partitions),
+    sandbox: createCommandPublisher(sender, topics.sandbox.partitions),
   };
   return {
     publish(cmd) {

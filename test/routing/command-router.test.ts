@@ -1,4 +1,6 @@
-import type { Producer, ProducerRecord } from 'kafkajs';
+import type { ProducerBatch, ProducerRecord } from 'kafkajs';
+import { createCoalescingSender } from '../../src/messaging/coalescing-sender.js';
+import { silentLogger } from '../../src/observability/logger.js';
 import { describe, expect, it } from 'vitest';
 import { plannedTopics } from '../../src/messaging/topic-plan.js';
 import { shardOf } from '../../src/domain/shard-of.js';
@@ -10,8 +12,8 @@ import { pricedOrder } from '../support/orders.js';
 
 function recordingProducer() {
   const sent: ProducerRecord[] = [];
-  const producer = { send: async (record: ProducerRecord) => { sent.push(record); return []; } } as unknown as Producer;
-  return { producer, sent };
+  const producer = { sendBatch: async (batch: ProducerBatch) => { for (const t of batch.topicMessages ?? []) sent.push(t); return []; } };
+  return { producer: createCoalescingSender({ producer, logger: silentLogger(), what: 'commands' }), sent };
 }
 
 const names = { KAFKA_COMMANDS_TOPIC: 'cmds', KAFKA_SANDBOX_COMMANDS_TOPIC: 'cmds-sandbox', KAFKA_EVENTS_TOPIC: 'events', KAFKA_COMMAND_PARTITIONS: 12 };

@@ -13,8 +13,8 @@ function controlledProducer(failFirst = 0) {
   return {
     sends, release,
     producer: {
-      send: async ({ messages }: { messages: Array<{ key: string; value: string }> }) => {
-        sends.push(messages.map((m) => `${m.key}@${(JSON.parse(m.value) as OrderView).version}`));
+      sendBatch: async ({ topicMessages }: { topicMessages: Array<{ messages: Array<{ key: string; value: string }> }> }) => {
+        sends.push(topicMessages.flatMap((t) => t.messages).map((m) => `${m.key}@${(JSON.parse(m.value) as OrderView).version}`));
         if (failures-- > 0) throw new Error('broker unavailable');
         await new Promise<void>((resolve) => release.push(resolve));
         return [];

@@ -1,0 +1,76 @@
+import type { Message, Producer } from 'kafkajs';
+import type { Logger } from './logger.js';
+
+/**
+ * Sends to Kafka with one request in flight, coalescing everything submitted meanwhile into the
+ * next request (in submission order, so per-key order holds). Idle, a message goes out at once;
+ * under load, one request carries many messages instead of each waiting for its own round trip
+ * behind the idempotent producer's single in-flight request. Every message resolves when Kafka
+ * acknowledged its request (acks = -1), or rejects with the request's error.
+ */
+export interface CoalescingSender {
+  send(topic: string, message: Message): Promise<void>;
+  /** Waits until everything submitted so far was sent or given up. */
+  flush(): Promise<void>;
+}
+
+export interface CoalescingSenderOptions {
+  producer: Pick<Producer, 'sendBatch'>;
+  logger: Logger;
+  /** Messages per request (1 = a request per message). */
+  maxBatch?: number;
+  /** Attempts per request, with exponential backoff between them; 1 leaves retrying to the producer and the caller. */
+  maxAttempts?: number;
+  /** For the log line when a request is given up. */
+  what: string;
+}
+
+export function createCoalescingSender(opts: CoalescingSenderOptions): CoalescingSender {
+  interface Pending { topic: string; message: Message; resolve(): void; reject(err: unknown): void }
+  const maxBatch = opts.maxBatch ?? 500;
+  const maxAttempts = opts.maxAttempts ?? 1;
+  let queue: Pending[] = [];
+  let draining: Promise<void> | undefined;
+
+  const request = async (batch: readonly Pending[]) => {
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.message]);
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await opts.producer.sendBatch({ acks: -1, topicMessages });
+        return;
+      } catch (err) {
+        if (attempt >= maxAttempts) {
+          opts.logger.error({ messages: batch.length, err: String(err) }, `could not send ${opts.what}`);
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  };
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      try {
+        await request(batch);
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+    draining = undefined;
+  };
+  return {
+    send(topic, message) {
+      const sent = new Promise<void>((resolve, reject) => queue.push({ topic, message, resolve, reject }));
+      sent.catch(() => undefined); // a caller may ignore the outcome
+      draining ??= drain();
+      return sent;
+    },
+    async flush() {
+      while (draining) await draining;
+    },
+  };
+}
