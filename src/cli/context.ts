@@ -42,6 +42,16 @@ export function parseNumber(value: string, flag: string, check: (n: number) => b
   return n;
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `20`, `20s`, `1.5m`, `500ms`, `1h` → milliseconds (a bare number is seconds); positive only. */
+export function parseDurationMs(value: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  const ms = m ? Number(m[1]) * DURATION_UNITS_MS[m[2] ?? 's']! : Number.NaN;
+  if (!(ms > 0)) throw new UsageError(`${flag} must be a positive duration such as 20, 20s, 2m or 500ms, got "${value}"`);
+  return ms;
+}
+
 export function globalOptions(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals<{ address: string; token?: string; secret?: string; json?: boolean; timeout: string }>();
   return {

@@ -4,7 +4,7 @@ import { startCheckoutLoad } from '../load/checkout-load.js';
 import { demoConsumers } from '../load/demo-orders.js';
 import { applyFaultMix, parseFaultMix, type FaultMixEntry } from '../load/fault-mix.js';
 import { formatLoadSummary, summarizeLoad } from '../load/load-report.js';
-import { parseAddress, parseNumber, runCommand, UsageError, type CliIo, type CommandContext } from './context.js';
+import { parseAddress, parseDurationMs, parseNumber, runCommand, UsageError, type CliIo, type CommandContext } from './context.js';
 import { showLoadProgress } from './load-progress.js';
 
 export interface LoadFlags {
@@ -37,7 +37,7 @@ export function loadPlan(flags: LoadFlags, env: NodeJS.ProcessEnv, tokenSubject:
   if (!canMint && consumerCount > 1) throw new UsageError('--consumers > 1 needs tokens for each consumer: pass --secret (or AUTH_SECRET) instead of --token');
   return {
     ratePerSec: parseNumber(flags.rate, '--rate', (n) => n > 0, 'a positive number of orders per second'),
-    durationMs: 1000 * parseNumber(flags.duration, '--duration', (n) => n > 0, 'a positive number of seconds'),
+    durationMs: parseDurationMs(flags.duration, '--duration'),
     consumers: canMint ? demoConsumers(consumerCount) : [tokenSubject ?? 'c-demo'],
     cancelFraction: parseNumber(flags.cancel, '--cancel', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]'),
     faults,
@@ -75,7 +75,7 @@ export function registerLoad(program: Command, io: CliIo, done: (code: number) =
   program.command('load')
     .description('open-loop load: place orders at a fixed rate, follow each to its end, print outcomes and latency percentiles')
     .option('--rate <perSec>', 'arrivals per second', '10')
-    .option('--duration <seconds>', 'how long arrivals go on', '10')
+    .option('--duration <time>', 'how long arrivals go on: 20 or 20s, 2m, 500ms', '10')
     .option('--consumers <n>', 'orders are spread over c-load-1 … c-load-<n> (default 4; 1, the token\'s subject, with --token)')
     .option('--cancel <fraction>', 'share of accepted orders cancelled right away', '0')
     .option('--faults <mix>', 'downstream faults during the run, e.g. payments.capture=0.05,fraud.assess=0.02 (kind UNAVAILABLE unless :KIND)', '')

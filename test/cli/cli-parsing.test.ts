@@ -58,6 +58,12 @@ describe('the CLI arguments', () => {
     expect(() => loadPlan(loadFlags(), {}, 'c-9', false)).toThrow(/--secret/);
   });
 
+  it('reads --duration as seconds or with a unit, and refuses anything else', () => {
+    const ms = (duration: string) => loadPlan(loadFlags({ duration }), {}, undefined, true).durationMs;
+    expect([ms('20'), ms('20s'), ms('1.5m'), ms('500ms'), ms('1h')]).toEqual([20_000, 20_000, 90_000, 500, 3_600_000]);
+    for (const bad of ['0', '-3', '20x', 's', '']) expect(() => ms(bad), bad).toThrow(/--duration must be a positive duration/);
+  });
+
   it('refuses a fault mix without a downstream address to set it through', () => {
     expect(() => loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), {}, undefined, true)).toThrow(/--downstream/);
     expect(loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), { DOWNSTREAM_ADDRESS: '127.0.0.1:7000' }, undefined, true))
