@@ -41,12 +41,18 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
   const visibleOrder = async (principal: Principal, orderId: unknown): Promise<OrderView> => {
     if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) throw new InvalidInputError([{ field: 'order_id', description: 'must be an order id returned by PlaceOrder' }]);
     // Just placed on another node, an order is known here only once its announcement arrives
-    // over order-events (tens of ms): wait a little for it before calling it unknown.
-    // Only ids shaped like the ones PlaceOrder hands out are waited for; anything else is unknown at once.
+    // over order-events (tens of ms): wait a little for it before calling it unknown. Only ids
+    // shaped like the ones PlaceOrder hands out are waited for; anything else is unknown at once.
+    const started = Date.now();
+    const waitMs = deps.unknownOrderWaitMs ?? 1_500;
+    const issued = ISSUED_ORDER_ID.test(orderId);
     const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId))
-      ?? (ISSUED_ORDER_ID.test(orderId) ? await waitForChange(deps.feed, orderId, () => true, deps.unknownOrderWaitMs ?? 1_500) : undefined);
-    if (!view || (view.consumerId !== principal.consumerId && !principal.admin)) throw notFound('order');
-    return view;
+      ?? (issued ? await waitForChange(deps.feed, orderId, () => true, waitMs) : undefined);
+    if (view && (view.consumerId === principal.consumerId || principal.admin)) return view;
+    // Another consumer's order is answered like a missing one, and no sooner: the time taken
+    // must not tell that it exists.
+    if (issued) await new Promise((r) => setTimeout(r, Math.max(0, started + waitMs - Date.now())));
+    throw notFound('order');
   };
 
   return {
