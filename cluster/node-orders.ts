@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createOrderRuntime, orderEventCodec } from '../actors/order-runtime.js';
 import { readOrderState } from '../actors/order/read-order.js';
+import type { OrderState } from '../actors/order/order-state.js';
 import { grpcCheckoutSteps } from '../src/clients/grpc-checkout-steps.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
 import type { Config } from '../src/config/config.js';
@@ -53,6 +54,11 @@ export async function startNodeOrders(opts: {
   const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
   const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger, maxBatch: config.KAFKA_SEND_MAX_BATCH });
   const statusStore = createStatusViewStore();
+  /** Publishes an order's current view; resolves once Kafka has it (the registry waits on that). */
+  const announceState = (orderId: string, state: OrderState) => {
+    const view = orderView(orderId, state);
+    return view ? statusPublisher.publish(view) : undefined;
+  };
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
     index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
@@ -65,14 +71,10 @@ export async function startNodeOrders(opts: {
     onStopped: (orderId) => orderMetrics.live.onStopped(orderId),
     onEvent: (orderId, event, state) => {
       orderMetrics.onEvent(orderId, event, state);
-      const view = orderView(orderId, state);
-      return view ? statusPublisher.publish(view) : undefined;
+      return announceState(orderId, state);
     },
     // The previous owner may have died between persisting a change and announcing it.
-    onRecovered: (orderId, state) => {
-      const view = orderView(orderId, state);
-      return view ? statusPublisher.publish(view) : undefined;
-    },
+    onRecovered: announceState,
   });
   // Commands go to the pool of their order (any node may place or cancel an order of either pool).
   // No retries of its own: the producer retries, and the edge answers UNAVAILABLE past its deadline.

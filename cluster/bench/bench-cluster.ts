@@ -40,6 +40,13 @@ export interface BenchCluster {
 
 const CONSUMERS = 50;
 
+/** Step latencies like real services (ms): fraud 30, authorize 80, delivery 60, merchant 40, capture 50. */
+export const STEP_LATENCY = [
+  { target: 'fraud.Assess', fixedMs: 30 }, { target: 'payments.Authorize', fixedMs: 80 },
+  { target: 'logistics.CreateDelivery', fixedMs: 60 }, { target: 'merchant.SendOrder', fixedMs: 40 },
+  { target: 'payments.Capture', fixedMs: 50 },
+];
+
 export async function startBenchCluster(opts: { name: string; nodes?: number; latency: unknown[]; env?: Record<string, string>; nodeArgs?: string[] }): Promise<BenchCluster> {
   const logger = createLogger({ level: 'warn', name: opts.name });
   const cluster = await startLocalCluster({
@@ -47,18 +54,19 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
     downstreamLatency: JSON.stringify(opts.latency), nodeArgs: opts.nodeArgs,
     logDir: projectPath('.run', `${opts.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`),
   });
-  const clients: grpc.Client[] = [];
+  // By address: a restarted node listens on a new port. grpc-js shares one channel per target.
+  const clientFor = new Map<string, CheckoutServiceClient>();
+  const closeClients = () => { for (const c of clientFor.values()) c.close(); };
   let watcher: Consumer | undefined;
+  let db: Client | undefined;
   try {
     const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
     const tokenOf = new Map<string, string>();
     for (let c = 0; c < CONSUMERS; c++) tokenOf.set(`c-bench-${c}`, await tokens.mint(`c-bench-${c}`, { ttlSeconds: 3600 }));
-    // By address: a restarted node listens on a new port. grpc-js shares one channel per target.
-    const clientFor = new Map<string, CheckoutServiceClient>();
     const client = (address: string, consumerId: string) => {
       const key = `${address}|${consumerId}`;
       let c = clientFor.get(key);
-      if (!c) { c = checkoutClient(address, tokenOf.get(consumerId)); clientFor.set(key, c); clients.push(c); }
+      if (!c) { c = checkoutClient(address, tokenOf.get(consumerId)); clientFor.set(key, c); }
       return c;
     };
 
@@ -108,20 +116,22 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
       return out;
     };
 
-    const db = createCassandraClient({ contactPoints: cluster.infra.cassandraContactPoints, localDataCenter: cluster.infra.cassandraLocalDc });
+    db = createCassandraClient({ contactPoints: cluster.infra.cassandraContactPoints, localDataCenter: cluster.infra.cassandraLocalDc });
     await connectWithRetry(db, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });
     const w = watcher;
+    const session = db;
     return {
-      cluster, place, terminal, waitTerminal, cpuSeconds, db,
+      cluster, place, terminal, waitTerminal, cpuSeconds, db: session,
       async stop() {
-        for (const c of clients) c.close();
-        await db.shutdown().catch(() => undefined);
+        closeClients();
+        await session.shutdown().catch(() => undefined);
         await w.disconnect().catch(() => undefined);
         await cluster.stop();
       },
     };
   } catch (err) {
-    for (const c of clients) c.close();
+    closeClients();
+    await db?.shutdown().catch(() => undefined);
     await watcher?.disconnect().catch(() => undefined);
     await cluster.stop();
     throw err;

@@ -9,16 +9,11 @@
  *   --duration 10        seconds per rate (BENCH_DURATION_S)
  */
 import { parseArgs } from 'node:util';
-import { startBenchCluster } from './bench-cluster.js';
+import { startBenchCluster, STEP_LATENCY } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
 import { table } from '../../src/load/stats.js';
 import { eventTimeline } from './where-time-goes.js';
 
-const STEP_LATENCY = [
-  { target: 'fraud.Assess', fixedMs: 30 }, { target: 'payments.Authorize', fixedMs: 80 },
-  { target: 'logistics.CreateDelivery', fixedMs: 60 }, { target: 'merchant.SendOrder', fixedMs: 40 },
-  { target: 'payments.Capture', fixedMs: 50 },
-];
 const CRITICAL_MS = STEP_LATENCY.reduce((s, l) => s + l.fixedMs, 0);
 
 async function main(): Promise<void> {

@@ -13,14 +13,9 @@ import { parseArgs } from 'node:util';
 import { isTerminal } from '../../src/domain/order.js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
 import { foldJournal, readJournals } from '../../test/support/chaos-check.js';
-import { startBenchCluster } from './bench-cluster.js';
+import { startBenchCluster, STEP_LATENCY } from './bench-cluster.js';
 import { percentile, summarize, table } from '../../src/load/stats.js';
 
-const LATENCY = [
-  { target: 'fraud.Assess', fixedMs: 30 }, { target: 'payments.Authorize', fixedMs: 80 },
-  { target: 'logistics.CreateDelivery', fixedMs: 60 }, { target: 'merchant.SendOrder', fixedMs: 40 },
-  { target: 'payments.Capture', fixedMs: 50 },
-];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -28,7 +23,7 @@ async function main(): Promise<void> {
   const rate = Number(values.rate ?? process.env.BENCH_RATE ?? 20);
   const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? 3);
   if (!(rate > 0) || !(rounds >= 1)) throw new Error('--rate and --rounds must be positive');
-  const bench = await startBenchCluster({ name: 'bench-failover', latency: LATENCY, env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300' } });
+  const bench = await startBenchCluster({ name: 'bench-failover', latency: STEP_LATENCY, env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300' } });
   const results: Array<Record<string, string | number>> = [];
   const summaries: unknown[] = [];
   try {

@@ -32,7 +32,8 @@ export async function runAtRate(bench: BenchCluster, ratePerSec: number, duratio
   const cpuBefore = await bench.cpuSeconds();
   const startedAt = Date.now();
   const report = await runOpenLoop({ ratePerSec, durationMs, maxInFlight: 5_000, clock: Date.now, fire: (i) => bench.place(i) });
-  const ids = report.results.filter((r) => r.ok).map((r) => r.value!);
+  const accepted = report.results.filter((r) => r.ok);
+  const ids = accepted.map((r) => r.value!);
   const open = await bench.waitTerminal(ids, drainMs);
   const cpuAfter = await bench.cpuSeconds();
   const errors: Record<string, number> = {};
@@ -43,8 +44,7 @@ export async function runAtRate(bench: BenchCluster, ratePerSec: number, duratio
   const e2e: number[] = [];
   let completed = 0;
   let lastAt = startedAt;
-  for (const r of report.results) {
-    if (!r.ok) continue;
+  for (const r of accepted) {
     const t = bench.terminal.get(r.value!);
     if (!t) continue;
     e2e.push(t.seenAt - r.scheduledAt);
@@ -54,10 +54,10 @@ export async function runAtRate(bench: BenchCluster, ratePerSec: number, duratio
   const seconds = (Date.now() - startedAt) / 1000;
   return {
     ratePerSec, offered: report.results.length + report.dropped, accepted: ids.length, errors, dropped: report.dropped,
-    ackMs: summarize(report.results.filter((r) => r.ok).map((r) => r.latencyMs)),
+    ackMs: summarize(accepted.map((r) => r.latencyMs)),
     e2eMs: summarize(e2e), completed, notTerminal: open.length,
     completedPerSec: Math.round((e2e.length / Math.max(0.001, (lastAt - startedAt) / 1000)) * 10) / 10,
     cpu: cpuShare(cpuBefore, cpuAfter, seconds),
-    placed: report.results.filter((r) => r.ok).map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
+    placed: accepted.map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
   };
 }
