@@ -9,6 +9,7 @@ import { checkLedger } from '../../src/downstream/ledger-invariants.js';
 import { startChaosLoad, type ChaosLoad, type PlacedOrder } from '../support/chaos-load.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import { scrape } from '../support/prom-text.js';
 
 /*
  * How long a crashed node's orders stand still: orders flow in steadily, the owner of some
@@ -39,6 +40,17 @@ describe('failover time after an owner is SIGKILLed', () => {
   let load: ChaosLoad | undefined;
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** Waits until every live node owns a shard and every shard has exactly one owner (the nodes' /metrics). */
+  const groupSettled = async () => {
+    const live = () => pc.cluster.nodes.filter((n) => n.process && n.httpAddress);
+    for (const deadline = Date.now() + 30_000; ; await sleep(200)) {
+      const perNode = await Promise.all(live().map(async (n) => (await scrape(n.httpAddress!)).filter((x) => x.name === 'checkout_shard_owned' && x.value === 1).map((x) => x.labels.shard)));
+      const owned = perNode.flat();
+      if (perNode.every((shards) => shards.length > 0) && owned.length === PARTITIONS && new Set(owned).size === PARTITIONS) return;
+      if (Date.now() > deadline) throw new Error(`the group did not settle within 30 s: ${JSON.stringify(perNode)}`);
+    }
+  };
 
   /** Kills `victim` once it has orders in flight; returns when another node persisted a step of one. */
   const killAndMeasure = async (victim: ClusterNode): Promise<Round> => {
@@ -83,13 +95,14 @@ describe('failover time after an owner is SIGKILLed', () => {
       nodes: () => pc.cluster.nodes.filter((n) => n !== down && n !== first), token: (c) => pc.token(c),
       orders: 240, ratePerSec: 8, onAccepted: (p: PlacedOrder) => accepted.push(p.orderId!),
     });
+    await groupSettled();
     await sleep(3_000);
     rounds.push(await killAndMeasure(second!));
     await pc.cluster.restart(second!);
     down = undefined;
     logs.stop();
     logs = recordLines(pc.cluster.nodes);
-    await sleep(SESSION_TIMEOUT_MS + 2_000); // the group takes the restarted node in
+    await groupSettled(); // the group has taken the restarted node in: no rebalance is under way at the next kill
     rounds.push(await killAndMeasure(first!));
     const placed = await load.done;
     if (placed.some((p) => !p.orderId)) throw new Error(`unanswered PlaceOrder: ${JSON.stringify(placed.filter((p) => !p.orderId))}`);

@@ -5,7 +5,7 @@ import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1
 import { unary } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
-import { scrape, select, total, type Sample } from './prom-text.js';
+import { scrape, select, total, type Sample } from '../support/prom-text.js';
 
 const ORDERS = 6;
 const PARTITIONS = 6;
