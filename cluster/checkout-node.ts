@@ -4,7 +4,7 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
 import { createDashboard } from '../src/dashboard/dashboard.js';
-import { createDownstreamClients } from '../src/downstream/downstream-clients.js';
+import { createDownstreamClients } from '../src/clients/downstream-clients.js';
 import { startGrpcServer } from '../src/edge/grpc-server.js';
 import { loadCheckoutProto } from '../src/grpc/protos.js';
 import { createStatusCodec } from '../src/grpc/status-details.js';

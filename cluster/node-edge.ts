@@ -3,10 +3,10 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
-import type { DownstreamClients } from '../src/downstream/downstream-clients.js';
+import type { DownstreamClients } from '../src/clients/downstream-clients.js';
 import { createTokenService } from '../src/edge/auth.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
-import type { OrderView } from '../src/edge/order-view.js';
+import type { OrderView } from '../actors/order/order-view.js';
 import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
 import { createWebsocketServer } from '../src/edge/websocket-server.js';
 import type { ProtoGrpcType as CheckoutProto } from '../src/generated/checkout.js';
@@ -18,10 +18,10 @@ import { createOrderPricer } from '../src/pricing/price-order.js';
 import type { OrderStatusFeed } from '../src/status/order-status-feed.js';
 import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
-import { orderIdInPool, poolOfOrder } from '../src/routing/order-pool.js';
-import { watchRulesFile } from '../src/routing/rules-file.js';
-import { createRoutingMetrics } from '../src/routing/routing-metrics.js';
-import { routeOrder } from '../src/routing/sandbox-rules.js';
+import { orderIdInPool, poolOfOrder } from './routing/order-pool.js';
+import { watchRulesFile } from './routing/rules-file.js';
+import { createRoutingMetrics } from './routing/routing-metrics.js';
+import { routeOrder } from './routing/sandbox-rules.js';
 
 /** The client-facing side of a node: CheckoutService over gRPC and status over websocket. */
 export function startNodeEdge(opts: {
@@ -33,7 +33,7 @@ export function startNodeEdge(opts: {
   const { config } = opts;
   const tokens = createTokenService({ secret: config.AUTH_SECRET });
   const routing = createRoutingMetrics(opts.metrics);
-  // The pool is chosen once, at PlaceOrder, and written into the order id (src/routing/order-pool.ts).
+  // The pool is chosen once, at PlaceOrder, and written into the order id (cluster/routing/order-pool.ts).
   const rules = watchRulesFile({
     path: config.SANDBOX_RULES_FILE, logger: opts.logger, onLoaded: (l) => routing.rulesLoaded(l), onRefused: () => routing.rulesRefused(),
   });

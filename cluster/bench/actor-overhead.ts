@@ -7,15 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { createOrderRuntime } from '../../actors/order-runtime.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
-import { createDownstreamClients } from '../../src/downstream/downstream-clients.js';
-import { startDownstreamServer } from '../../src/downstream/downstream-server.js';
+import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
+import { startDownstreamServer } from '../local/downstream/downstream-server.js';
 import { isTerminal, type PricedOrder } from '../../src/domain/order.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { orderEventCodec } from '../../actors/order-runtime.js';
-import { startLocalInfra } from '../local-infra.js';
+import { startLocalInfra } from '../local/local-infra.js';
 import { summarize, table } from '../../src/load/stats.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);

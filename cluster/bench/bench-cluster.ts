@@ -17,7 +17,7 @@ import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1
 import { isTerminal, type OrderStatus } from '../../src/domain/order.js';
 import { projectPath } from '../../src/config/paths.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
-import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../local/local-cluster.js';
 import { checkoutClient } from '../../test/support/checkout-cluster.js';
 import { placeRequest } from '../../src/load/demo-orders.js';
 

@@ -16,12 +16,12 @@
  */
 import { parseArgs } from 'node:util';
 import { createTokenService } from '../../src/edge/auth.js';
-import { createDownstreamClients } from '../../src/downstream/downstream-clients.js';
+import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
 import { projectPath } from '../../src/config/paths.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
-import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../../test/support/chaos-run.js';
-import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
+import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../local/chaos/chaos-run.js';
+import { startLocalCluster, type LocalCluster } from '../local/local-cluster.js';
 import { table } from '../../src/load/stats.js';
 
 function options() {

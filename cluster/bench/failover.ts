@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { isTerminal } from '../../src/domain/order.js';
 import { runOpenLoop } from '../../src/load/open-loop.js';
-import { foldJournal, readJournals } from '../../test/support/chaos-check.js';
+import { foldJournal, readJournals } from '../local/chaos/chaos-check.js';
 import { startBenchCluster, STEP_LATENCY } from './bench-cluster.js';
 import { percentile, summarize, table } from '../../src/load/stats.js';
 

@@ -5,16 +5,16 @@
  * (`commitlog_sync: batch`) for the legacy row.
  */
 import { randomUUID } from 'node:crypto';
-import { createDownstreamClients } from '../../src/downstream/downstream-clients.js';
-import { startDownstreamServer } from '../../src/downstream/downstream-server.js';
+import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
+import { startDownstreamServer } from '../local/downstream/downstream-server.js';
 import type { PlaceOrderInput } from '../../src/domain/place-order.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { criticalPath, elapsed } from '../../src/pricing/critical-path.js';
-import { createLegacyOrderStore } from '../../src/pricing/legacy-order-store.js';
+import { createLegacyOrderStore } from './legacy/legacy-order-store.js';
 import { createOrderPricer } from '../../src/pricing/price-order.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
-import { startLocalInfra } from '../local-infra.js';
+import { startLocalInfra } from '../local/local-infra.js';
 import { summarize, table } from '../../src/load/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);

@@ -4,7 +4,7 @@
  * cluster benchmarks; reads the journal once the run is over.
  */
 import type { Client } from 'cassandra-driver';
-import { readJournals } from '../../test/support/chaos-check.js';
+import { readJournals } from '../local/chaos/chaos-check.js';
 import { percentile } from '../../src/load/stats.js';
 
 export async function eventTimeline(db: Client, keyspace: string, placed: ReadonlyArray<{ orderId: string; scheduledAt: number; ackAt: number }>): Promise<Array<Record<string, string | number>>> {

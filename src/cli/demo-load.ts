@@ -1,7 +1,7 @@
 import type { LoadCalls } from '../load/checkout-load.js';
 import { startCheckoutLoad } from '../load/checkout-load.js';
 import { demoConsumers } from '../load/demo-orders.js';
-import { createDownstreamClients } from '../downstream/downstream-clients.js';
+import { createDownstreamClients } from '../clients/downstream-clients.js';
 import { applyFaultMix, type FaultMixEntry } from '../load/fault-mix.js';
 import { createCheckoutCli } from './client.js';
 import { resolveCredentials } from './credentials.js';

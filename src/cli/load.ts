@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createDownstreamClients } from '../downstream/downstream-clients.js';
+import { createDownstreamClients } from '../clients/downstream-clients.js';
 import { startCheckoutLoad } from '../load/checkout-load.js';
 import { demoConsumers } from '../load/demo-orders.js';
 import { applyFaultMix, parseFaultMix, type FaultMixEntry } from '../load/fault-mix.js';

@@ -3,8 +3,8 @@ import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
 import { TransientError } from '../domain/errors.js';
 import { fatalFromReason } from '../domain/failure-reasons.js';
 import type { PricedOrder } from '../domain/order.js';
-import { DownstreamCallError } from '../downstream/downstream-call-error.js';
-import type { DownstreamClients } from '../downstream/downstream-clients.js';
+import { DownstreamCallError } from './downstream-call-error.js';
+import type { DownstreamClients } from './downstream-clients.js';
 
 const TRANSIENT_CODES = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED]);
 

@@ -39,7 +39,7 @@ const schema = z.object({
   /** How long a starting node waits for Kafka before giving up with a clear message. */
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 
-  /** JSON rules sending matching orders to the sandbox pool (src/routing/sandbox-rules.ts); re-read on change. Unset: everything main. */
+  /** JSON rules sending matching orders to the sandbox pool (cluster/routing/sandbox-rules.ts); re-read on change. Unset: everything main. */
   SANDBOX_RULES_FILE: z.string().min(1).optional(),
 
   DOWNSTREAM_ADDRESS: hostPort.optional(),

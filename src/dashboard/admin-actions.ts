@@ -1,4 +1,4 @@
-import type { DownstreamClients } from '../downstream/downstream-clients.js';
+import type { DownstreamClients } from '../clients/downstream-clients.js';
 import type { FaultRule } from '../generated/downstream/v1/FaultRule.js';
 import type { Logger } from '../observability/logger.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DownstreamCallError } from '../downstream/downstream-call-error.js';
+import { DownstreamCallError } from '../clients/downstream-call-error.js';
 import type { TokenService } from '../edge/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { checkAdmin } from './admin-auth.js';

@@ -2,7 +2,7 @@ import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
 import { plannedTopics } from '../messaging/topic-plan.js';
 import type { Config } from '../config/config.js';
-import type { DownstreamClients } from '../downstream/downstream-clients.js';
+import type { DownstreamClients } from '../clients/downstream-clients.js';
 import { createTokenService } from '../edge/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createAdminActions } from './admin-actions.js';

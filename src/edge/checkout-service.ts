@@ -5,7 +5,7 @@ import type { StatusCodec } from '../grpc/status-details.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
 import { authenticate, type Principal, type TokenService } from './auth.js';
-import type { OrderView } from './order-view.js';
+import type { OrderView } from '../../actors/order/order-view.js';
 import type { Accepted } from './place-order-flow.js';
 import { validatePlaceOrder } from './place-order-validation.js';
 import { notFound, toGrpcError } from './rich-errors.js';
@@ -29,7 +29,7 @@ export interface CheckoutServiceDeps {
 }
 
 const ORDER_ID = /^[\w.:-]{1,80}$/;
-/** `o-<uuid>`, or `sbx-o-<uuid>` for the sandbox pool (src/routing/order-pool.ts). */
+/** `o-<uuid>`, or `sbx-o-<uuid>` for the sandbox pool (cluster/routing/order-pool.ts). */
 const ISSUED_ORDER_ID = /^(sbx-)?o-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The CheckoutService handlers: auth, then the call, every failure mapped to a rich status. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FIXTURES } from '../downstream/world.js';
+import { FIXTURES } from '../../cluster/local/downstream/world.js';
 import type { PlaceOrderRequest } from '../generated/checkout/v1/PlaceOrderRequest.js';
 
 /*

@@ -1,5 +1,5 @@
-import type { DownstreamClients } from '../downstream/downstream-clients.js';
-import { OPERATIONS } from '../downstream/operations.js';
+import type { DownstreamClients } from '../clients/downstream-clients.js';
+import { OPERATIONS } from '../clients/downstream-operations.js';
 import type { FaultRule } from '../generated/downstream/v1/FaultRule.js';
 
 /*

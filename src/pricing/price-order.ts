@@ -2,14 +2,14 @@ import { classifyDownstreamError } from '../clients/grpc-checkout-steps.js';
 import { FatalError, TransientError } from '../domain/errors.js';
 import type { PricedLine, PricedOrder } from '../domain/order.js';
 import type { PlaceOrderInput } from '../domain/place-order.js';
-import type { DownstreamClients } from '../downstream/downstream-clients.js';
+import type { DownstreamClients } from '../clients/downstream-clients.js';
 import type { Consumer__Output } from '../generated/downstream/v1/Consumer.js';
 import type { DeliveryQuote__Output } from '../generated/downstream/v1/DeliveryQuote.js';
 import type { Merchant__Output } from '../generated/downstream/v1/Merchant.js';
 import type { PaymentMethod__Output } from '../generated/downstream/v1/PaymentMethod.js';
 import { dagBuilder } from './dag-builder.js';
 import { DagTimeoutError, type DagMode, type RunTimings } from './dag.js';
-import { readModifyWriteEachStep, type LegacyOrderStore } from './legacy-steps.js';
+import { readModifyWriteEachStep, type LegacyOrderStore } from '../../cluster/bench/legacy/legacy-steps.js';
 import {
   consumerProblems, merchantProblems, paymentMethodProblems, priceLines, quoteProblems, type Problem,
 } from './order-problems.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/service-process.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/local/service-process.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 import { statusFromJournal, schemaKeyspace } from '../support/journal.js';
 
@@ -17,7 +17,7 @@ describe('a node killed with SIGKILL mid-order', () => {
   beforeAll(async () => {
     ks = await schemaKeyspace('crash');
     downstream = await startServiceProcess({
-      name: 'downstream', entry: 'dist/src/downstream/downstream-main.js', readyMessage: 'downstream ready',
+      name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready',
       env: { ...process.env, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: '*', fixedMs: STEP_MS, jitterMs: 40 }]) },
     });
     clients = createDownstreamClients(String(downstream.ready.address));

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Client } from 'cassandra-driver';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePorts } from '../../cluster/cassandra/free-port.js';
+import { freePorts } from '../../cluster/local/cassandra/free-port.js';
 import { CassandraUnreachableError, connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { concurrent, type Client } from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCassandra, type CassandraInstance } from '../../cluster/cassandra/cassandra-launcher.js';
+import { startCassandra, type CassandraInstance } from '../../cluster/local/cassandra/cassandra-launcher.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { createTestKeyspace } from '../support/cassandra.js';
 

@@ -3,9 +3,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CassandraLaunchError } from '../../cluster/cassandra/cassandra-launch-error.js';
-import { startCassandra } from '../../cluster/cassandra/cassandra-launcher.js';
-import { freePorts } from '../../cluster/cassandra/free-port.js';
+import { CassandraLaunchError } from '../../cluster/local/cassandra/cassandra-launch-error.js';
+import { startCassandra } from '../../cluster/local/cassandra/cassandra-launcher.js';
+import { freePorts } from '../../cluster/local/cassandra/free-port.js';
 
 /** Each case fails before a JVM is started; a launcher that got this far would start one, so
  *  anything it starts by mistake is stopped here. */

@@ -6,7 +6,7 @@ import { demoConsumers, demoPlaceRequest } from '../../src/load/demo-orders.js';
 import { canonicalTarget, faultRules, parseFaultMix } from '../../src/load/fault-mix.js';
 import { classifyFailure } from '../../src/load/load-outcomes.js';
 import { formatLoadSummary, summarizeLoad } from '../../src/load/load-report.js';
-import { createWorld } from '../../src/downstream/world.js';
+import { createWorld } from '../../cluster/local/downstream/world.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/order.js';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, unary } from '../support/checkout-cluster.js';
 import { statusFromJournal } from '../support/journal.js';

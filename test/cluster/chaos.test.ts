@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../support/chaos-run.js';
+import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../../cluster/local/chaos/chaos-run.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
 /*

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';

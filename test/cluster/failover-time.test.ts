@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterNode } from '../../cluster/local-cluster.js';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { isTerminal } from '../../src/domain/order.js';
 import {
   foldJournal, journalProblems, readJournals, readWholeLedger, waitUntilTerminal, type JournalRow,
-} from '../support/chaos-check.js';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
-import { startChaosLoad, type ChaosLoad, type PlacedOrder } from '../support/chaos-load.js';
+} from '../../cluster/local/chaos/chaos-check.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import { startChaosLoad, type ChaosLoad, type PlacedOrder } from '../../cluster/local/chaos/chaos-load.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { scrape } from '../support/prom-text.js';

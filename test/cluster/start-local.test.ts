@@ -34,7 +34,7 @@ function healthCheck(address: string): Promise<string> {
 describe('npm start', () => {
   it('brings up three serving nodes, runs the demo load, and leaves no process behind on Ctrl-C', { timeout: 180_000 }, async () => {
     // stdout is a pipe here: the demo load prints a progress line every few seconds, no bar.
-    const launcher = spawn(process.execPath, [projectPath('dist/cluster/start-local.js')], {
+    const launcher = spawn(process.execPath, [projectPath('dist/cluster/local/start-local.js')], {
       env: { ...process.env, LOG_LEVEL: 'warn', DEMO_RATE: '5', DEMO_FAULTS: 'payments.capture=0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => launcher.on('exit', (code) => r(code)));

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterNode } from '../../cluster/local-cluster.js';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { shardOf } from '../../src/domain/shard-of.js';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
-import type { LedgerEntry } from '../../src/downstream/ledger.js';
-import { foldJournal, journalProblems, readJournals, waitUntilTerminal, type JournalRow } from '../support/chaos-check.js';
-import { startChaosLoad } from '../support/chaos-load.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
+import { foldJournal, journalProblems, readJournals, waitUntilTerminal, type JournalRow } from '../../cluster/local/chaos/chaos-check.js';
+import { startChaosLoad } from '../../cluster/local/chaos/chaos-load.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { readCounters } from '../../src/dashboard/counters-snapshot.js';
-import { createOrderMetrics } from '../../src/observability/order-metrics.js';
+import { createOrderMetrics } from '../../actors/order-metrics.js';
 import { emptyOrderState } from '../../actors/order/order-state.js';
 import type { PricedOrder } from '../../src/domain/order.js';
 

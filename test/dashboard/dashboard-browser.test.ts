@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterNode } from '../../cluster/local-cluster.js';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { projectPath } from '../../src/config/paths.js';
 import { createTokenService } from '../../src/edge/auth.js';
-import { startChaosLoad, type ChaosLoad } from '../support/chaos-load.js';
+import { startChaosLoad, type ChaosLoad } from '../../cluster/local/chaos/chaos-load.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
 /*

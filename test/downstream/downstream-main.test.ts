@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/config/paths.js';
-import { createDownstreamClients } from '../../src/downstream/downstream-clients.js';
+import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
 
-const entry = projectPath('dist', 'src', 'downstream', 'downstream-main.js');
+const entry = projectPath('dist', 'cluster', 'local', 'downstream', 'downstream-main.js');
 
 function readyLine(child: ChildProcess, timeoutMs: number): Promise<{ address: string }> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLedger, orderFacts, type LedgerFact } from '../../src/downstream/ledger-invariants.js';
+import { checkLedger, orderFacts, type LedgerFact } from '../../cluster/local/downstream/ledger-invariants.js';
 import { authorizeRequest, createDeliveryRequest, sendOrderRequest, startHarness } from '../support/downstream.js';
 
 // A crafted ledger: each helper appends one entry as the server would have written it.

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pointAt } from '../../src/downstream/geo.js';
-import { createWorld, FIXTURES, ordinaryMerchantIds } from '../../src/downstream/world.js';
+import { pointAt } from '../../cluster/local/downstream/geo.js';
+import { createWorld, FIXTURES, ordinaryMerchantIds } from '../../cluster/local/downstream/world.js';
 import { createDeliveryRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 describe('the fixture world', () => {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { mintTokenFromArgs } from '../../cluster/mint-token.js';
+import { mintTokenFromArgs } from '../../cluster/local/mint-token.js';
 import { AuthError, authenticate, createTokenService, requireAdmin, TOKEN_AUDIENCE, TOKEN_ISSUER, type AuthFailure } from '../../src/edge/auth.js';
 import { EdgeStatusError } from '../../src/edge/rich-errors.js';
 

@@ -71,7 +71,7 @@ describe('a consumer', () => {
     }
     expect(status).toBe('CANCELLED');
     await new Promise((r) => setTimeout(r, 3_200)); // the merchant call in flight lands, and is refused
-    expect(await import('../../src/downstream/ledger-invariants.js').then(async (m) =>
+    expect(await import('../../cluster/local/downstream/ledger-invariants.js').then(async (m) =>
       m.checkLedger(await cluster.downstream.ledger(placed.orderId), { [placed.orderId]: 'CANCELLED' }).violations)).toEqual([]);
   });
 });

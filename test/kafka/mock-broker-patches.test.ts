@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ensureMockBroker, MOCK_BROKER_FILES } from '../../cluster/kafka/mock-broker-build.js';
+import { ensureMockBroker, MOCK_BROKER_FILES } from '../../cluster/local/kafka/mock-broker-build.js';
 import {
   applyPatch,
   heldMemberSessionPatch,
@@ -11,7 +11,7 @@ import {
   syncGroupPatch,
   SYNCGROUP_PATCH_MARKER,
   uniqueMemberIdPatch,
-} from '../../cluster/kafka/mock-source-patches.js';
+} from '../../cluster/local/kafka/mock-source-patches.js';
 import { createTestTopic, kafkaTestInfra, testKafkaClient, uniqueGroupId } from '../support/kafka.js';
 import { killAllMembers, spawnMember } from './fixtures/member-process.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMockTopic, startMockBroker, type MockBroker } from '../../cluster/kafka/mock-broker.js';
+import { createMockTopic, startMockBroker, type MockBroker } from '../../cluster/local/kafka/mock-broker.js';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
 import { kafkaTestInfra, recordingLogger } from '../support/kafka.js';
 

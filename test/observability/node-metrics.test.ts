@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterNode } from '../../cluster/local-cluster.js';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import type { Order__Output } from '../../src/generated/checkout/v1/Order.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { elapsed } from '../../src/pricing/critical-path.js';
-import { createLegacyOrderStore } from '../../src/pricing/legacy-order-store.js';
-import { stepsOf, type LegacyOrderStore } from '../../src/pricing/legacy-steps.js';
+import { createLegacyOrderStore } from '../../cluster/bench/legacy/legacy-order-store.js';
+import { stepsOf, type LegacyOrderStore } from '../../cluster/bench/legacy/legacy-steps.js';
 import { createOrderPricer, type OrderPricer } from '../../src/pricing/price-order.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { startHarness, type Harness } from '../support/downstream.js';

@@ -1,6 +1,6 @@
-import { pointAt } from '../../src/downstream/geo.js';
-import type { LatencySpec } from '../../src/downstream/latency.js';
-import { createWorld, FIXTURES } from '../../src/downstream/world.js';
+import { pointAt } from '../../cluster/local/downstream/geo.js';
+import type { LatencySpec } from '../../cluster/local/downstream/latency.js';
+import { createWorld, FIXTURES } from '../../cluster/local/downstream/world.js';
 import type { DeliveryAddress } from '../../src/domain/order.js';
 import type { PlaceOrderInput } from '../../src/domain/place-order.js';
 

@@ -4,9 +4,9 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { describe, expect, it } from 'vitest';
 import { plannedTopics } from '../../src/messaging/topic-plan.js';
 import { shardOf } from '../../src/domain/shard-of.js';
-import { createCommandRouter, poolTopics } from '../../src/routing/command-router.js';
-import { orderIdInPool } from '../../src/routing/order-pool.js';
-import { poolShardIndex } from '../../src/routing/pool-index.js';
+import { createCommandRouter, poolTopics } from '../../cluster/routing/command-router.js';
+import { orderIdInPool } from '../../cluster/routing/order-pool.js';
+import { poolShardIndex } from '../../cluster/routing/pool-index.js';
 import type { ActiveOrderIndex } from '../../src/storage/active-orders.js';
 import { pricedOrder } from '../support/orders.js';
 

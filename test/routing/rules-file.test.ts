@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { watchRulesFile, type RulesFile } from '../../src/routing/rules-file.js';
-import { routeOrder } from '../../src/routing/sandbox-rules.js';
+import { watchRulesFile, type RulesFile } from '../../cluster/routing/rules-file.js';
+import { routeOrder } from '../../cluster/routing/sandbox-rules.js';
 
 /** A pino logger whose lines are kept as objects. */
 function recordingLogger() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { orderIdInPool, poolOfOrder } from '../../src/routing/order-pool.js';
-import { consumerBucket, NO_SANDBOX_RULES, parseSandboxRules, routeOrder, SandboxRulesError } from '../../src/routing/sandbox-rules.js';
+import { orderIdInPool, poolOfOrder } from '../../cluster/routing/order-pool.js';
+import { consumerBucket, NO_SANDBOX_RULES, parseSandboxRules, routeOrder, SandboxRulesError } from '../../cluster/routing/sandbox-rules.js';
 
 const rules = (doc: unknown) => parseSandboxRules(JSON.stringify(doc));
 /** The problems a document is refused with (the test fails if it is accepted). */

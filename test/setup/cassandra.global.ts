@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
-import { startCassandra } from '../../cluster/cassandra/cassandra-launcher.js';
+import { startCassandra } from '../../cluster/local/cassandra/cassandra-launcher.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import type { CassandraTestInfra } from '../support/cassandra.js';
 

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startMockBroker } from '../../cluster/kafka/mock-broker.js';
+import { startMockBroker } from '../../cluster/local/kafka/mock-broker.js';
 import { parseBrokerList } from '../../src/messaging/kafka-client.js';
 import type { KafkaTestInfra } from '../support/kafka.js';
 

@@ -1,5 +1,5 @@
-import type { ClusterNode } from '../../cluster/local-cluster.js';
-import type { LogLine } from '../../cluster/service-process.js';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
+import type { LogLine } from '../../cluster/local/service-process.js';
 
 /*
  * The nodes' JSON log lines, kept with the node and the time they were seen, so a test can ask

@@ -2,12 +2,12 @@ import { expect } from 'vitest';
 import type { AuthorizeRequest } from '../../src/generated/downstream/v1/AuthorizeRequest.js';
 import type { CreateDeliveryRequest } from '../../src/generated/downstream/v1/CreateDeliveryRequest.js';
 import type { SendOrderRequest } from '../../src/generated/downstream/v1/SendOrderRequest.js';
-import { DownstreamCallError } from '../../src/downstream/downstream-call-error.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
-import { startDownstreamServer, type DownstreamServer, type DownstreamServerOptions } from '../../src/downstream/downstream-server.js';
-import type { LedgerEntry } from '../../src/downstream/ledger.js';
-import { pointAt } from '../../src/downstream/geo.js';
-import { createWorld } from '../../src/downstream/world.js';
+import { DownstreamCallError } from '../../src/clients/downstream-call-error.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
+import { startDownstreamServer, type DownstreamServer, type DownstreamServerOptions } from '../../cluster/local/downstream/downstream-server.js';
+import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
+import { pointAt } from '../../cluster/local/downstream/geo.js';
+import { createWorld } from '../../cluster/local/downstream/world.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 export interface Harness {

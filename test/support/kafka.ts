@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createMockTopic } from '../../cluster/kafka/mock-control.js';
+import { createMockTopic } from '../../cluster/local/kafka/mock-control.js';
 import type { Kafka } from 'kafkajs';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
 import type { Logger } from '../../src/messaging/logger.js';

@@ -5,15 +5,15 @@ import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
 import type { RetryPolicy } from '../../actors/retry-policy.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { isTerminal } from '../../src/domain/order.js';
-import { checkLedger } from '../../src/downstream/ledger-invariants.js';
-import type { LedgerEntry } from '../../src/downstream/ledger.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { startHarness, type Harness } from './downstream.js';
 import { schemaKeyspace } from './journal.js';
 import type { Client } from 'cassandra-driver';
 import { Registry } from 'prom-client';
-import { createOrderMetrics } from '../../src/observability/order-metrics.js';
+import { createOrderMetrics } from '../../actors/order-metrics.js';
 
 export const fastRetries: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40 };
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { startLocalCluster, type ClusterNode, type LocalCluster } from '../../cluster/local-cluster.js';
-import { createMockTopic } from '../../cluster/kafka/mock-control.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/downstream-clients.js';
+import { startLocalCluster, type ClusterNode, type LocalCluster } from '../../cluster/local/local-cluster.js';
+import { createMockTopic } from '../../cluster/local/kafka/mock-control.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
 import { checkoutClient } from './checkout-cluster.js';

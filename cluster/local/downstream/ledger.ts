@@ -1,0 +1,91 @@
+import type { LedgerEntry__Output } from '../../../src/generated/downstream/v1/LedgerEntry.js';
+
+/** One applied operation, exactly as GetLedger returns it. */
+export type LedgerEntry = LedgerEntry__Output;
+
+export type LedgerDraft = Pick<LedgerEntry, 'operation' | 'idempotencyKey' | 'orderId' | 'amountMinor' | 'refId'> &
+  Partial<Pick<LedgerEntry, 'parentRefId' | 'compensatesKey' | 'tombstone'>>;
+
+export interface LedgerQuery {
+  orderId?: string;
+  /** Only entries with seq > afterSeq. */
+  afterSeq?: number;
+  /** 0 or unset means DEFAULT_PAGE. */
+  limit?: number;
+}
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  more: boolean;
+}
+
+export interface Ledger {
+  /** Counts a call that reached `operation`, whatever became of it. */
+  countCall(operation: string): void;
+  append(draft: LedgerDraft): LedgerEntry;
+  bumpReplay(seq: number): void;
+  page(query: LedgerQuery): LedgerPage;
+  calls(): Record<string, number>;
+  clear(): void;
+}
+
+export const DEFAULT_PAGE = 1000;
+export const MAX_PAGE = 10_000;
+
+/** The append-only record tests read to prove no double charge and nothing left open. */
+export function createLedger(deps: { now: () => number }): Ledger {
+  let all: LedgerEntry[] = [];
+  let byOrder = new Map<string, LedgerEntry[]>();
+  let calls = new Map<string, number>();
+
+  return {
+    countCall(operation) {
+      calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    },
+    append(draft) {
+      const entry: LedgerEntry = {
+        parentRefId: '',
+        compensatesKey: '',
+        tombstone: false,
+        ...draft,
+        seq: all.length + 1,
+        at: deps.now(),
+        replays: 0,
+      };
+      all.push(entry);
+      const orderEntries = byOrder.get(entry.orderId) ?? [];
+      orderEntries.push(entry);
+      byOrder.set(entry.orderId, orderEntries);
+      return { ...entry };
+    },
+    bumpReplay(seq) {
+      const entry = all[seq - 1];
+      if (entry) entry.replays += 1;
+    },
+    page(query) {
+      const source = query.orderId ? (byOrder.get(query.orderId) ?? []) : all;
+      const limit = Math.min(query.limit && query.limit > 0 ? query.limit : DEFAULT_PAGE, MAX_PAGE);
+      const start = firstAfter(source, query.afterSeq ?? 0);
+      const slice = source.slice(start, start + limit);
+      return { entries: slice.map((e) => ({ ...e })), more: start + limit < source.length };
+    },
+    calls: () => Object.fromEntries(calls),
+    clear() {
+      all = [];
+      byOrder = new Map();
+      calls = new Map();
+    },
+  };
+}
+
+// Entries are in seq order, so a binary search finds where a page starts in large ledgers.
+function firstAfter(entries: readonly LedgerEntry[], afterSeq: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((entries[mid]?.seq ?? Infinity) <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

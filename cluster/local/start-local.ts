@@ -1,0 +1,93 @@
+/**
+ * `npm start`: a local checkout cluster on this machine — Cassandra and the Kafka-protocol broker
+ * (unless CASSANDRA_CONTACT_POINTS / KAFKA_BROKERS name existing ones), the downstream services
+ * and three nodes — then a demo load through the CLI's load (DEMO_RATE orders/s, default 5, 0
+ * for none; DEMO_FAULTS, a fault mix as `checkout load --faults` takes). Ctrl-C stops everything.
+ */
+import { startDemoLoad, type DemoLoad } from '../../src/cli/demo-load.js';
+import { ConfigError } from '../../src/config/config.js';
+import { formatFaultMix, parseFaultMix, type FaultMixEntry } from '../../src/load/fault-mix.js';
+import { createTokenService } from '../../src/edge/auth.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { projectPath } from '../../src/config/paths.js';
+import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+
+/** Downstream latencies that look like real services (ms): an order takes about a quarter second. */
+const DEMO_LATENCY = JSON.stringify([
+  { target: 'catalog.*', fixedMs: 5, jitterMs: 10 }, { target: 'fraud.*', fixedMs: 30, jitterMs: 10 },
+  { target: 'payments.*', fixedMs: 60, jitterMs: 30 }, { target: 'logistics.*', fixedMs: 50, jitterMs: 20 },
+  { target: 'merchant.*', fixedMs: 40, jitterMs: 20 },
+]);
+
+/** A small transient mix: retries save these orders, and the dashboard shows them doing so. */
+const DEMO_FAULTS = 'payments.authorize=0.03,logistics.createdelivery=0.02,merchant.sendorder=0.02';
+
+/** DEMO_RATE and DEMO_FAULTS, checked before anything starts. */
+function demoSettings(env: NodeJS.ProcessEnv): { rate: number; faults: FaultMixEntry[] } {
+  const rate = Number(env.DEMO_RATE ?? 5);
+  if (!Number.isFinite(rate) || rate < 0) throw new ConfigError(`DEMO_RATE must be a number of orders per second >= 0 (0: no demo load), got "${env.DEMO_RATE}"`);
+  try {
+    return { rate, faults: parseFaultMix(env.DEMO_FAULTS ?? DEMO_FAULTS) };
+  } catch (err) {
+    throw new ConfigError(`DEMO_FAULTS: ${(err as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', name: 'launcher' });
+  let cluster: LocalCluster | undefined;
+  let demo: DemoLoad | undefined;
+  let stopping = false;
+  const stopEverything = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await demo?.stop().catch(() => undefined);
+    logger.info('stopping the local cluster');
+    await cluster?.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopEverything(0));
+  process.on('SIGTERM', () => void stopEverything(0));
+
+  try {
+    const demoRun = demoSettings(env);
+    const logDir = projectPath('.run', 'local');
+    cluster = await startLocalCluster({
+      nodes: Number(env.NODES ?? 3),
+      logger,
+      logDir,
+      downstreamLatency: env.DOWNSTREAM_LATENCY ?? DEMO_LATENCY,
+      cassandraContactPoints: env.CASSANDRA_CONTACT_POINTS?.split(',').filter(Boolean),
+      kafkaBrokers: env.KAFKA_BROKERS?.split(',').filter(Boolean),
+    });
+    const token = await createTokenService({ secret: cluster.config.AUTH_SECRET }).mint('c-demo', { ttlSeconds: 24 * 3600 });
+    const first = cluster.nodes[0]!;
+    process.stdout.write([
+      '',
+      'Local checkout cluster is up.',
+      ...cluster.nodes.map((n) => `  gRPC (${n.id}):  ${n.grpcAddress}   http: ${n.httpAddress} (/metrics, /healthz, /ws)`),
+      `  Downstream:      ${cluster.downstreamAddress}`,
+      `  Cassandra:       ${cluster.infra.cassandraContactPoints.join(',')}`,
+      `  Kafka:           ${cluster.infra.kafkaBrokers.join(',')}`,
+      `  Logs:            ${logDir}/`,
+      `  Token (c-demo):  ${token}`,
+      `  Dashboard:       http://${first.httpAddress}/`,
+      `  CLI:             node dist/src/cli/main.js --address ${first.grpcAddress} place   (see README, "CLI")`,
+      `  Demo load:       ${demoRun.rate > 0 ? `${demoRun.rate} orders/s, faults ${formatFaultMix(demoRun.faults)} (DEMO_RATE=0 turns it off)` : 'off (DEMO_RATE=0)'}`,
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'));
+    if (demoRun.rate > 0 && !stopping) {
+      demo = await startDemoLoad({
+        addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, secret: cluster.config.AUTH_SECRET,
+        ratePerSec: demoRun.rate, faults: demoRun.faults, stream: process.stdout, tty: Boolean(process.stdout.isTTY),
+      });
+    }
+  } catch (err) {
+    process.stderr.write(`\nnpm start: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    await stopEverything(1);
+  }
+}
+
+void main();
