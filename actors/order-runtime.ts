@@ -4,7 +4,7 @@ import { shardOf } from '../src/domain/shard-of.js';
 import { createActiveOrderIndex, type ActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
 import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
-import type { CheckoutSteps } from './order/checkout-flow.js';
+import type { CheckoutSteps } from '../src/domain/checkout-steps.js';
 import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
 import type { StepFinished } from './order/order-actor.js';

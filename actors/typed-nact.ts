@@ -1,10 +1,11 @@
 /**
- * The one place that touches nact. Its bundled typings are loose in strict mode (see NACT.md),
- * so this wrapper gives typed refs and messages, and an event-sourced actor shaped like Akka's
+ * The one place that touches nact. Its bundled typings are loose in strict mode (untyped `ctx`,
+ * refs that accept any message), so this wrapper gives typed refs and messages, and an event-sourced actor shaped like Akka's
  * EventSourcedBehavior: a command handler returns the events to persist and the effects to run
  * after them; a pure event handler folds events into state, live and during recovery alike.
  */
 import { createRequire } from 'node:module';
+import type { PersistenceEngine, StoredSnapshot } from '../src/storage/persistence-engine.js';
 
 const require = createRequire(import.meta.url);
 
@@ -13,15 +14,6 @@ declare const messageType: unique symbol;
 export interface Ref<M> { readonly [messageType]?: (message: M) => void }
 export type SystemRef = Ref<never> & { readonly system: { name: string } };
 
-export interface StoredEvent { data: unknown; sequenceNumber: number; key: string; createdAt: number; isDeleted: boolean; tags: string[] }
-export interface StoredSnapshot { data: unknown; sequenceNumber: number; key: string; createdAt: number }
-/** nact's persistence engine contract (NACT.md): events ascending with seq > offset. */
-export interface PersistenceEngine {
-  events(key: string, offset: number): { reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> };
-  latestSnapshot(key: string): Promise<StoredSnapshot | undefined>;
-  takeSnapshot(snapshot: StoredSnapshot): Promise<void>;
-  persist(event: StoredEvent): Promise<void>;
-}
 
 export type SupervisionDecision = 'stop' | 'reset' | 'resume' | 'stopChild' | 'resetChild' | 'escalate';
 

@@ -6,7 +6,7 @@ import type { Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
 import { createTokenService } from '../src/edge/auth.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
-import type { OrderView } from '../actors/order/order-view.js';
+import type { OrderView } from '../src/domain/order-view.js';
 import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
 import { createWebsocketServer } from '../src/edge/websocket-server.js';
 import type { ProtoGrpcType as CheckoutProto } from '../src/generated/checkout.js';

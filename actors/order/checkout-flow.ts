@@ -1,3 +1,4 @@
+import type { CheckoutSteps, StepName } from '../../src/domain/checkout-steps.js';
 import type { OrderStatus, PricedOrder } from '../../src/domain/order.js';
 
 /**
@@ -7,19 +8,6 @@ import type { OrderStatus, PricedOrder } from '../../src/domain/order.js';
  * every retry and every node); a compensation names that same key, so it can undo a call whose
  * answer was lost (and the service refuses the original call if it arrives after its undo).
  */
-export interface CheckoutSteps {
-  assessFraud(order: PricedOrder, key: string): Promise<string>;
-  authorizePayment(order: PricedOrder, key: string): Promise<string>;
-  createDelivery(order: PricedOrder, key: string): Promise<string>;
-  sendToMerchant(order: PricedOrder, key: string): Promise<string>;
-  capturePayment(order: PricedOrder, key: string, authorizeKey: string): Promise<string>;
-  voidAuthorization(order: PricedOrder, key: string, authorizeKey: string): Promise<void>;
-  cancelDelivery(order: PricedOrder, key: string, deliveryKey: string): Promise<void>;
-  cancelTicket(order: PricedOrder, key: string, ticketKey: string): Promise<void>;
-  refundCapture(order: PricedOrder, key: string, captureKey: string): Promise<void>;
-}
-
-export type StepName = 'fraud' | 'authorize' | 'delivery' | 'merchant' | 'capture';
 
 export interface StepDefinition {
   name: StepName;

@@ -3,7 +3,8 @@ import { JournalConflictError } from '../../src/domain/errors.js';
 import { isTerminal, type PricedOrder } from '../../src/domain/order.js';
 import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
 import { spawnStepRunner, type StepJob, type StepReport, type StepRunnerDeps } from '../steps/step-runner.js';
-import { dispatch, spawnEventSourced, stopActor, type Effect, type PersistenceEngine, type Ref } from '../typed-nact.js';
+import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
+import { dispatch, spawnEventSourced, stopActor, type Effect, type Ref } from '../typed-nact.js';
 import type { OrderEvent } from './order-events.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from './order-state.js';
 

@@ -1,5 +1,5 @@
 import type { PricedOrder } from '../../src/domain/order.js';
-import type { StepName } from './checkout-flow.js';
+import type { StepName } from '../../src/domain/checkout-steps.js';
 
 /**
  * What the journal holds for an order. Every event carries its schema version `v` so that a

@@ -1,5 +1,6 @@
 import { isTerminal, type OrderStatus, type PricedOrder } from '../../src/domain/order.js';
-import { checkoutFlow, type StepName } from './checkout-flow.js';
+import type { StepName } from '../../src/domain/checkout-steps.js';
+import { checkoutFlow } from './checkout-flow.js';
 import type { OrderEvent } from './order-events.js';
 
 export interface Compensation {

@@ -1,9 +1,6 @@
 import type { OrderState } from './order-state.js';
-import type { Order } from '../../src/generated/checkout/v1/Order.js';
-import type { OrderStatus } from '../../src/domain/order.js';
+import type { OrderView } from '../../src/domain/order-view.js';
 
-/** An order as clients see it (the proto `checkout.v1.Order`, as plain JSON-safe data). */
-export type OrderView = Required<Pick<Order, 'orderId' | 'consumerId' | 'merchantId' | 'placedAt' | 'updatedAt' | 'version'>> & Order & { status: OrderStatus };
 
 const money = (currency: string, minor: number) => ({ currency, minor });
 

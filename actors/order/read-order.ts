@@ -1,4 +1,4 @@
-import type { PersistenceEngine } from '../typed-nact.js';
+import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
 import { snapshotState } from '../typed-nact.js';
 import type { OrderEvent } from './order-events.js';
 import { applyOrderEvent, emptyOrderState, type OrderState } from './order-state.js';

@@ -1,6 +1,7 @@
 import type { PricedOrder } from '../../src/domain/order.js';
 import { stepUnavailable } from '../../src/domain/failure-reasons.js';
-import { stepDefinition, type CheckoutSteps, type StepName } from '../order/checkout-flow.js';
+import type { CheckoutSteps, StepName } from '../../src/domain/checkout-steps.js';
+import { stepDefinition } from '../order/checkout-flow.js';
 import { retry, type RetryPolicy } from '../retry-policy.js';
 import { dispatch, isAlive, spawnActor, type Ref } from '../typed-nact.js';
 

@@ -18,7 +18,7 @@ import { isTerminal, type OrderStatus } from '../../src/domain/order.js';
 import { projectPath } from '../../src/config/paths.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startLocalCluster, type LocalCluster } from '../local/local-cluster.js';
-import { checkoutClient } from '../../test/support/checkout-cluster.js';
+import { checkoutClient } from '../../src/clients/checkout-client.js';
 import { placeRequest } from '../../src/load/demo-orders.js';
 
 export interface Terminal { status: OrderStatus; seenAt: number }

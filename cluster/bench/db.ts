@@ -5,7 +5,7 @@
  * (the first call of payments.Authorize and of logistics.CreateDelivery fails, so every order is
  * saved by a retry). Against the legacy mode in the same run: the seed monolith's way, the same
  * pricing calls and the same five steps one after another with a read and a write of the order
- * row around each (src/pricing/legacy-steps.ts), counted by the same counters.
+ * row around each (cluster/bench/legacy/), counted by the same counters.
  *
  *   --orders 200   orders per scenario (BENCH_ORDERS)
  */
@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import { checkoutFlow } from '../../actors/order/checkout-flow.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
-import { createLegacyOrderStore } from './legacy/legacy-order-store.js';
+import { applyLegacySchema, createLegacyOrderStore } from './legacy/legacy-order-store.js';
+import { createLegacyPricer } from './legacy/legacy-pricer.js';
 import { readModifyWriteEachStep } from './legacy/legacy-steps.js';
 import { createOrderPricer } from '../../src/pricing/price-order.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
@@ -77,8 +78,9 @@ async function runLegacy(bench: BenchCluster, n: number): Promise<Ops> {
   const counters = tallyCounters();
   const clients = createDownstreamClients(bench.cluster.downstreamAddress);
   try {
+    await applyLegacySchema(bench.db, bench.cluster.config.CASSANDRA_KEYSPACE);
     const store = createLegacyOrderStore({ client: bench.db, keyspace: bench.cluster.config.CASSANDRA_KEYSPACE, counters });
-    const pricer = createOrderPricer({ clients, deadlineMs: 2_000, clock: Date.now, legacy: store });
+    const pricer = createLegacyPricer({ clients, deadlineMs: 2_000, clock: Date.now, store });
     const steps = grpcCheckoutSteps(clients, 2_000);
     for (let i = 0; i < n; i++) {
       const orderId = `o-legacy-${randomUUID()}`;

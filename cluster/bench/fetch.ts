@@ -10,7 +10,8 @@ import { startDownstreamServer } from '../local/downstream/downstream-server.js'
 import type { PlaceOrderInput } from '../../src/domain/place-order.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { criticalPath, elapsed } from '../../src/pricing/critical-path.js';
-import { createLegacyOrderStore } from './legacy/legacy-order-store.js';
+import { applyLegacySchema, createLegacyOrderStore } from './legacy/legacy-order-store.js';
+import { createLegacyPricer } from './legacy/legacy-pricer.js';
 import { createOrderPricer } from '../../src/pricing/price-order.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
@@ -38,12 +39,13 @@ async function main(): Promise<void> {
   const clients = createDownstreamClients(downstream.address);
   try {
     await connectWithRetry(db, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });
+    await applyLegacySchema(db, 'bench_fetch');
     const counters = tallyCounters();
     const deps = { clients, deadlineMs: 2_000, clock: Date.now };
     const modes = {
       'dependency graph (concurrent)': createOrderPricer(deps),
       'sequential, same calls': createOrderPricer({ ...deps, mode: 'sequential' }),
-      'legacy: sequential + row read/write per step': createOrderPricer({ ...deps, legacy: createLegacyOrderStore({ client: db, keyspace: 'bench_fetch', counters }) }),
+      'legacy: sequential + row read/write per step': createLegacyPricer({ ...deps, store: createLegacyOrderStore({ client: db, keyspace: 'bench_fetch', counters }) }),
     };
     const results: Record<string, { ms: number[]; ratio: number[] }> = {};
     for (const [name, pricer] of Object.entries(modes)) {

@@ -4,7 +4,7 @@ import type { CheckoutServiceClient } from '../generated/checkout/v1/CheckoutSer
 import type { Order__Output } from '../generated/checkout/v1/Order.js';
 import type { PlaceOrderRequest } from '../generated/checkout/v1/PlaceOrderRequest.js';
 import type { PlaceOrderResponse__Output } from '../generated/checkout/v1/PlaceOrderResponse.js';
-import { loadCheckoutProto } from '../grpc/protos.js';
+import { checkoutClient } from '../clients/checkout-client.js';
 import type { LoadCalls } from '../load/checkout-load.js';
 import type { Credentials } from './credentials.js';
 
@@ -29,8 +29,7 @@ export interface CheckoutCliOptions {
 }
 
 export function createCheckoutCli(opts: CheckoutCliOptions): CheckoutCli {
-  const proto = loadCheckoutProto();
-  const client: CheckoutServiceClient = new proto.grpc.checkout.v1.CheckoutService(opts.address, grpc.credentials.createInsecure());
+  const client: CheckoutServiceClient = checkoutClient(opts.address);
   const bearer = (token: string) => {
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${token}`);

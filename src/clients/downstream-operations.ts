@@ -40,3 +40,14 @@ export function targetSpecificity(target: string): number {
   if (target === '*') return 0;
   return target.endsWith('.*') ? 1 : 2;
 }
+
+/**
+ * What the admin API can inject: a transient kind fails a call without applying it (the caller
+ * retries with the same key); a fatal kind is a business refusal, final for the key.
+ */
+export const TRANSIENT_FAULT_KINDS = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] as const;
+export const FATAL_FAULT_KINDS = ['CARD_DECLINED', 'FRAUD_REJECTED', 'NO_COURIER', 'MERCHANT_REJECTED'] as const;
+export type TransientFaultKind = (typeof TRANSIENT_FAULT_KINDS)[number];
+export type FatalFaultKind = (typeof FATAL_FAULT_KINDS)[number];
+export type FaultKind = TransientFaultKind | FatalFaultKind;
+export const FAULT_KINDS: readonly FaultKind[] = [...TRANSIENT_FAULT_KINDS, ...FATAL_FAULT_KINDS];

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
+import type { CheckoutSteps } from '../domain/checkout-steps.js';
 import { TransientError } from '../domain/errors.js';
 import { fatalFromReason } from '../domain/failure-reasons.js';
 import type { PricedOrder } from '../domain/order.js';

@@ -9,7 +9,8 @@ import { createAdminActions } from './admin-actions.js';
 import { createDashboardRoutes, type HttpRoutes } from './dashboard-api.js';
 import { createNodeStatusPublisher, type NodeStatusPublisher } from './node-status-publisher.js';
 import { createNodeStatusTable } from './node-status-table.js';
-import { readJournalRows, timelineOf } from './order-timeline.js';
+import { journalRows } from '../storage/journal-reader.js';
+import { timelineOf } from './order-timeline.js';
 
 export interface Dashboard {
   /** For the node's HTTP server: the page and `/api/…`. */
@@ -34,7 +35,7 @@ export function createDashboard(opts: {
   return {
     routes: createDashboardRoutes({
       nodeId: config.NODE_ID, table,
-      timeline: async (orderId) => timelineOf(orderId, await readJournalRows(opts.cassandra, keyspace, orderId)),
+      timeline: async (orderId) => timelineOf(orderId, await journalRows(opts.cassandra, keyspace, orderId)),
       tokens: createTokenService({ secret: config.AUTH_SECRET }),
       admin: createAdminActions({ nodeId: config.NODE_ID, downstream: opts.downstream, ...(opts.requestStop ? { requestStop: opts.requestStop } : {}), logger }),
       logger,

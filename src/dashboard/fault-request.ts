@@ -1,5 +1,4 @@
-import { FAULT_KINDS } from '../../cluster/local/downstream/faults.js';
-import { OPERATIONS, isValidTarget } from '../clients/downstream-operations.js';
+import { FAULT_KINDS, OPERATIONS, isValidTarget } from '../clients/downstream-operations.js';
 import type { FaultRule } from '../generated/downstream/v1/FaultRule.js';
 
 export const MAX_FAULT_RULES = 20;

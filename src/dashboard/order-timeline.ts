@@ -1,6 +1,6 @@
-import type { Client } from 'cassandra-driver';
 import { decodeOrderEvent, type OrderEvent } from '../../actors/order/order-events.js';
 import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
+import type { StoredJournalRow } from '../storage/journal-reader.js';
 
 /** One journal row as the dashboard shows it. */
 export interface TimelineEntry {
@@ -22,20 +22,6 @@ export interface OrderTimeline {
   /** The status the journal folds to. */
   status: string;
   entries: TimelineEntry[];
-}
-
-export interface StoredJournalRow { seq: number; writer: string; eventType: string; schemaVersion: number; payload: string }
-
-/** An order's journal rows as stored, in sequence order; none for an order never placed. */
-export async function readJournalRows(client: Client, keyspace: string, orderId: string): Promise<StoredJournalRow[]> {
-  const rs = await client.execute(
-    `SELECT seq, event_type, schema_version, payload, writer FROM ${keyspace}.journal WHERE order_id = ?`,
-    [orderId], { prepare: true, fetchSize: 1_000 },
-  );
-  return rs.rows.map((r) => ({
-    seq: Number(r.seq), writer: (r.writer as string | null) ?? '', eventType: r.event_type as string,
-    schemaVersion: r.schema_version as number, payload: r.payload as string,
-  }));
 }
 
 /**

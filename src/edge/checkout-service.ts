@@ -5,7 +5,7 @@ import type { StatusCodec } from '../grpc/status-details.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
 import { authenticate, type Principal, type TokenService } from './auth.js';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 import type { Accepted } from './place-order-flow.js';
 import { validatePlaceOrder } from './place-order-validation.js';
 import { notFound, toGrpcError } from './rich-errors.js';

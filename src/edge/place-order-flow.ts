@@ -6,7 +6,8 @@ import type { PlaceOrderInput } from '../domain/place-order.js';
 import type { Logger } from '../observability/logger.js';
 import type { IdempotencyStore, KeyOutcome } from '../storage/idempotency-store.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
-import { orderView, type OrderView } from '../../actors/order/order-view.js';
+import { orderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 
 export interface Accepted { orderId: string; totalMinor: number; currency: string; replayed: boolean }
 

@@ -2,7 +2,7 @@ import { WebSocket, type RawData } from 'ws';
 import { isTerminal } from '../domain/order.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 import { parseClientFrame, type ParseResult, type ServerFrame } from './websocket-frames.js';
 
 import type { Principal } from './auth.js';

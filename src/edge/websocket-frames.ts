@@ -1,4 +1,4 @@
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 
 /**
  * The websocket status protocol's frames, one JSON object per text message, and the parser that

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { FIXTURES } from '../../cluster/local/downstream/world.js';
+import { FIXTURES } from './demo-world.js';
 import type { PlaceOrderRequest } from '../generated/checkout/v1/PlaceOrderRequest.js';
 
 /*
- * PlaceOrder requests the downstream world accepts (src/downstream/world.ts): merchants m-1 …
+ * PlaceOrder requests the downstream world accepts (src/load/demo-world.ts): merchants m-1 …
  * m-50, their items <m>-item-1 … -5, any c-… consumer with a pm-… card, and a delivery address
  * near the world's centre, within range of every merchant. Tests, the CLI and the demo load
  * build their orders here.

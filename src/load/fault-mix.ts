@@ -1,5 +1,5 @@
 import type { DownstreamClients } from '../clients/downstream-clients.js';
-import { OPERATIONS } from '../clients/downstream-operations.js';
+import { FAULT_KINDS, OPERATIONS, type FaultKind } from '../clients/downstream-operations.js';
 import type { FaultRule } from '../generated/downstream/v1/FaultRule.js';
 
 /*
@@ -10,17 +10,14 @@ import type { FaultRule } from '../generated/downstream/v1/FaultRule.js';
  * (`payments.authorize=0.01:CARD_DECLINED`).
  */
 
-export const TRANSIENT_FAULT_KINDS = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] as const;
-export const FATAL_FAULT_KINDS = ['CARD_DECLINED', 'FRAUD_REJECTED', 'NO_COURIER', 'MERCHANT_REJECTED'] as const;
-export type FaultMixKind = (typeof TRANSIENT_FAULT_KINDS)[number] | (typeof FATAL_FAULT_KINDS)[number];
 
 export interface FaultMixEntry {
   target: string;
   rate: number;
-  kind: FaultMixKind;
+  kind: FaultKind;
 }
 
-const KINDS: readonly string[] = [...TRANSIENT_FAULT_KINDS, ...FATAL_FAULT_KINDS];
+const KINDS: readonly string[] = FAULT_KINDS;
 const SERVICES = [...new Set(OPERATIONS.map((op) => op.slice(0, op.indexOf('.'))))];
 
 /** The target as the admin API spells it, or undefined if there is no such operation or service. */
@@ -44,7 +41,7 @@ export function parseFaultMix(text: string): FaultMixEntry[] {
     if (!Number.isFinite(rate) || rate <= 0 || rate > 1) throw new RangeError(`fault "${part}": the probability must be in (0, 1]`);
     const kind = (rawKind?.trim().toUpperCase() ?? 'UNAVAILABLE');
     if (!KINDS.includes(kind)) throw new RangeError(`fault "${part}": kind must be one of ${KINDS.join(', ')}`);
-    return { target, rate, kind: kind as FaultMixKind };
+    return { target, rate, kind: kind as FaultKind };
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 import type { Logger } from './logger.js';
 import { createCoalescingSender } from './coalescing-sender.js';
 

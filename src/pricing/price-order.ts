@@ -8,8 +8,7 @@ import type { DeliveryQuote__Output } from '../generated/downstream/v1/DeliveryQ
 import type { Merchant__Output } from '../generated/downstream/v1/Merchant.js';
 import type { PaymentMethod__Output } from '../generated/downstream/v1/PaymentMethod.js';
 import { dagBuilder } from './dag-builder.js';
-import { DagTimeoutError, type DagMode, type RunTimings } from './dag.js';
-import { readModifyWriteEachStep, type LegacyOrderStore } from '../../cluster/bench/legacy/legacy-steps.js';
+import { DagTimeoutError, type DagMode, type RunOptions, type RunTimings } from './dag.js';
 import {
   consumerProblems, merchantProblems, paymentMethodProblems, priceLines, quoteProblems, type Problem,
 } from './order-problems.js';
@@ -23,8 +22,8 @@ export interface OrderPricerDeps {
   clock: () => number;
   /** Default `concurrent`; `sequential` runs the same graph one task at a time. */
   mode?: DagMode;
-  /** Legacy mode, for the benchmark that compares: sequential, and this row read and written at every step. */
-  legacy?: LegacyOrderStore;
+  /** Wraps every task of one order's pricing (e.g. a benchmark's storage access around each step). */
+  aroundTasks?: (orderId: string) => NonNullable<RunOptions['around']>;
   /** Monotonic clock for the timings; performance.now by default. */
   timer?: () => number;
 }
@@ -42,7 +41,7 @@ export interface PricingResult {
 }
 
 export interface OrderPricer {
-  /** The graph's tasks in the order a sequential (legacy) run takes them. */
+  /** The graph's tasks in the order a sequential run takes them. */
   readonly steps: readonly string[];
   /**
    * Rejects with a BusinessRejection naming every problem found, a TransientError when a
@@ -61,9 +60,7 @@ type Given = { request: PlaceOrderInput; orderId: string; placedAt: number };
  * them all and rejects once with every one of them.
  */
 export function createOrderPricer(deps: OrderPricerDeps): OrderPricer {
-  const mode = deps.mode ?? (deps.legacy ? 'sequential' : 'concurrent');
-  // The monolith's read-modify-write of one row is only sound one step at a time.
-  if (deps.legacy && mode !== 'sequential') throw new Error('legacy pricing runs sequentially');
+  const mode = deps.mode ?? 'concurrent';
   const { catalog, logistics } = deps.clients;
   const call = (signal: AbortSignal) => ({ deadlineMs: deps.deadlineMs, signal });
 
@@ -93,7 +90,7 @@ export function createOrderPricer(deps: OrderPricerDeps): OrderPricer {
           taskDeadlineMs: deps.deadlineMs,
           ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(deps.legacy ? { around: readModifyWriteEachStep(deps.legacy, orderId, deps.clock) } : {}),
+          ...(deps.aroundTasks ? { around: deps.aroundTasks(orderId) } : {}),
         });
         return { order: run.outputs.order, timings: run.timings };
       } catch (err) {

@@ -1,4 +1,4 @@
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 
 /**
  * What this node knows of orders' statuses, fed by the `order-events` topic (every node sees

@@ -1,4 +1,4 @@
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 import type { OrderStatusFeed } from './order-status-feed.js';
 
 export interface StatusViewStore extends OrderStatusFeed {

@@ -1,6 +1,7 @@
 import cassandra, { type Client } from 'cassandra-driver';
-import type { PersistenceEngine, StoredEvent, StoredSnapshot } from '../../actors/typed-nact.js';
+import type { PersistenceEngine, StoredEvent, StoredSnapshot } from './persistence-engine.js';
 import { JournalConflictError, TransientError } from '../domain/errors.js';
+import { readJournal } from './journal-reader.js';
 import { noCounters, type StorageCounters } from './storage-counters.js';
 
 /** How event data becomes a row: its type and schema version in columns, the body as JSON. */
@@ -43,7 +44,6 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
   const pageSize = opts.pageSize ?? 500;
   const snapshotVersion = opts.snapshotVersion ?? 1;
   const appendCql = `INSERT INTO ${ks}.journal (order_id, seq, event_type, schema_version, payload, created_at, writer) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`;
-  const eventsCql = `SELECT seq, event_type, schema_version, payload, created_at FROM ${ks}.journal WHERE order_id = ? AND seq > ?`;
   const snapshotReadCql = `SELECT seq, schema_version, state, created_at FROM ${ks}.snapshots WHERE order_id = ? LIMIT 1`;
   const snapshotWriteCql = `INSERT INTO ${ks}.snapshots (order_id, seq, schema_version, state, created_at) VALUES (?, ?, ?, ?, ?)`;
 
@@ -77,17 +77,11 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
         async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
           let acc = init;
           let index = 0;
-          let pageState: string | undefined;
-          do {
-            counters.count('read', 'journal');
-            const rs = await client.execute(eventsCql, [key, BigInt(offset)], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
-            for (const row of rs.rows) {
-              const data = codec.decode(row.event_type as string, row.schema_version as number, row.payload as string);
-              const seq = Number(row.seq);
-              acc = cb(acc, { data, sequenceNumber: seq, key, createdAt: Number(row.created_at), isDeleted: false, tags: [] }, index++);
-            }
-            pageState = rs.pageState ?? undefined;
-          } while (pageState);
+          const onPage = () => counters.count('read', 'journal');
+          for await (const row of readJournal(client, ks, key, { afterSeq: offset, pageSize, onPage })) {
+            const data = codec.decode(row.eventType, row.schemaVersion, row.payload);
+            acc = cb(acc, { data, sequenceNumber: row.seq, key, createdAt: row.createdAt, isDeleted: false, tags: [] }, index++);
+          }
           return acc;
         },
       };

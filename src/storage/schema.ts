@@ -1,9 +1,9 @@
 import type { Client } from 'cassandra-driver';
 
 /**
- * The service's tables. Applied by one process (the launcher, or an operator with
- * `checkout schema`) before nodes start: concurrent DDL from many clients can corrupt a keyspace
- * in Cassandra 2.1 (see INFRA.md).
+ * The service's tables. Applied by one process (the local launcher, also for an existing cluster
+ * named by env vars) before nodes start: in Cassandra 2.1, two clients creating the same table at
+ * once broke the keyspace ("Column family ID mismatch") until a restart.
  */
 export function schemaStatements(keyspace: string, replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}"): string[] {
   return [
@@ -31,9 +31,6 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
     `CREATE TABLE IF NOT EXISTS ${keyspace}.node_status (
        node_id text PRIMARY KEY, pool text, http_address text, grpc_address text,
        shards list<int>, shard_count int, counters text, started_at bigint, updated_at bigint)`,
-    // Legacy mode only (src/pricing/legacy-steps.ts): the old monolith's order row, read and
-    // rewritten at every pricing step, kept so a benchmark can compare against it.
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.legacy_orders (order_id text PRIMARY KEY, state text, updated_at bigint)`,
   ];
 }
 

@@ -4,7 +4,8 @@ import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cl
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
-import { statusFromJournal, schemaKeyspace } from '../support/journal.js';
+import { statusFromJournal } from '../../actors/order/journal-of.js';
+import { schemaKeyspace } from '../support/journal.js';
 
 const STEP_MS = 120;
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepName } from '../../actors/order/checkout-flow.js';
+import type { StepName } from '../../src/domain/checkout-steps.js';
 import { pricedOrder } from '../support/orders.js';
 import { startOrderHarness, type NodeUnderTest, type OrderHarness } from '../support/order-harness.js';
-import { journalOf } from '../support/journal.js';
+import { journalOf } from '../../actors/order/journal-of.js';
 
 async function counterValue(node: NodeUnderTest, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = await node.metrics.getSingleMetric(name)?.get();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StepName } from '../../actors/order/checkout-flow.js';
+import type { StepName } from '../../src/domain/checkout-steps.js';
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../actors/order/order-state.js';
 import { pricedOrder } from '../support/orders.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
+import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import { pricedOrder } from '../support/orders.js';
-import { journalOf } from '../support/journal.js';
+import { journalOf } from '../../actors/order/journal-of.js';
 import { startOrderHarness, type OrderHarness } from '../support/order-harness.js';
 
 /** Steps whose createDelivery waits at a gate: a node "paused" mid-step, like a GC stall or SIGSTOP. */

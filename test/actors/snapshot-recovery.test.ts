@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
-import { dispatch, query, spawnEventSourced, startActorSystem, stopActor, type PersistenceEngine, type Ref, type SystemRef } from '../../actors/typed-nact.js';
+import { dispatch, query, spawnEventSourced, startActorSystem, stopActor, type Ref, type SystemRef } from '../../actors/typed-nact.js';
+import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { schemaKeyspace } from '../support/journal.js';

@@ -4,7 +4,7 @@ import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, unary } from '../support/checkout-cluster.js';
-import { statusFromJournal } from '../support/journal.js';
+import { statusFromJournal } from '../../actors/order/journal-of.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 

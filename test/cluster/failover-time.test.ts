@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { isTerminal } from '../../src/domain/order.js';
-import {
-  foldJournal, journalProblems, readJournals, readWholeLedger, waitUntilTerminal, type JournalRow,
-} from '../../cluster/local/chaos/chaos-check.js';
+import { foldJournal, journalProblems, readJournals, readWholeLedger, waitUntilTerminal } from '../../cluster/local/chaos/chaos-check.js';
+import type { JournalRow } from '../../actors/order/journal-of.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import { startChaosLoad, type ChaosLoad, type PlacedOrder } from '../../cluster/local/chaos/chaos-load.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';

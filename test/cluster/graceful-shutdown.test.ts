@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';
-import { journalOf, statusFromJournal } from '../support/journal.js';
+import { journalOf, statusFromJournal } from '../../actors/order/journal-of.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 

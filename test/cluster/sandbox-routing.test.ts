@@ -9,7 +9,7 @@ import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/Chec
 import type { Order__Output } from '../../src/generated/checkout/v1/Order.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';
-import { journalOf } from '../support/journal.js';
+import { journalOf } from '../../actors/order/journal-of.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 

@@ -4,7 +4,7 @@ import type { OrderTimeline } from '../../src/dashboard/order-timeline.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { unary } from '../support/checkout-cluster.js';
-import { statusFromJournal } from '../support/journal-reader.js';
+import { statusFromJournal } from '../../actors/order/journal-of.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { coversOnce, dashboardOf, getJson, postJson, waitForDashboard } from './dashboard-http.js';

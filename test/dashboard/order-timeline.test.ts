@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { timelineOf, type StoredJournalRow } from '../../src/dashboard/order-timeline.js';
+import { timelineOf } from '../../src/dashboard/order-timeline.js';
+import type { StoredJournalRow } from '../../src/storage/journal-reader.js';
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { PricedOrder } from '../../src/domain/order.js';
 
 const T0 = 1_700_000_000_000;
 const order = { merchantId: 'm-1', consumerId: 'c-secret', currency: 'USD', totalMinor: 2_450, placedAt: T0 } as unknown as PricedOrder;
-const stored = (seq: number, writer: string, event: OrderEvent): StoredJournalRow => ({ seq, writer, eventType: event.type, schemaVersion: 1, payload: JSON.stringify(event) });
+const stored = (seq: number, writer: string, event: OrderEvent): StoredJournalRow => ({ seq, writer, eventType: event.type, schemaVersion: 1, payload: JSON.stringify(event), createdAt: event.at });
 
 describe('an order\'s timeline', () => {
   it('lists each journal row with time, type, step, attempt, writer and why', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pointAt } from '../../cluster/local/downstream/geo.js';
-import { createWorld, FIXTURES, ordinaryMerchantIds } from '../../cluster/local/downstream/world.js';
+import { createWorld, ordinaryMerchantIds } from '../../cluster/local/downstream/world.js';
+import { FIXTURES } from '../../src/load/demo-world.js';
 import { createDeliveryRequest, failure, startHarness, type Harness } from '../support/downstream.js';
 
 describe('the fixture world', () => {

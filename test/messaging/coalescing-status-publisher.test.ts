@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../../src/domain/order-view.js';
 import { createStatusPublisher } from '../../src/messaging/order-status-events.js';
 import { recordingLogger } from '../support/kafka.js';
 

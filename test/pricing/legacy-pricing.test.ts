@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { elapsed } from '../../src/pricing/critical-path.js';
-import { createLegacyOrderStore } from '../../cluster/bench/legacy/legacy-order-store.js';
+import { applyLegacySchema, createLegacyOrderStore } from '../../cluster/bench/legacy/legacy-order-store.js';
+import { createLegacyPricer } from '../../cluster/bench/legacy/legacy-pricer.js';
 import { stepsOf, type LegacyOrderStore } from '../../cluster/bench/legacy/legacy-steps.js';
 import { createOrderPricer, type OrderPricer } from '../../src/pricing/price-order.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
@@ -20,9 +21,10 @@ describe('legacy pricing (sequential, the order row read and written at every st
 
   beforeAll(async () => {
     [h, db] = await Promise.all([startHarness({ latency: FETCH_LATENCY }), schemaKeyspace('pricing')]);
+    await applyLegacySchema(db.client, db.keyspace);
     store = createLegacyOrderStore({ client: db.client, keyspace: db.keyspace, counters });
     const deps = { clients: h.clients, deadlineMs: 2_000, clock: Date.now };
-    legacy = createOrderPricer({ ...deps, legacy: store });
+    legacy = createLegacyPricer({ ...deps, store });
     fast = createOrderPricer(deps);
     await legacy.price(placeOrderInput(), nextOrderId());
   });
@@ -58,7 +60,7 @@ describe('legacy pricing (sequential, the order row read and written at every st
   });
 
   it('refuses to run concurrently, since one row is read and rewritten at every step', () => {
-    expect(() => createOrderPricer({ clients: h.clients, deadlineMs: 2_000, clock: Date.now, legacy: store, mode: 'concurrent' }))
+    expect(() => createLegacyPricer({ clients: h.clients, deadlineMs: 2_000, clock: Date.now, store, mode: 'concurrent' }))
       .toThrow(/sequential/);
   });
 });

@@ -1,6 +1,7 @@
 import { pointAt } from '../../cluster/local/downstream/geo.js';
 import type { LatencySpec } from '../../cluster/local/downstream/latency.js';
-import { createWorld, FIXTURES } from '../../cluster/local/downstream/world.js';
+import { createWorld } from '../../cluster/local/downstream/world.js';
+import { FIXTURES } from '../../src/load/demo-world.js';
 import type { DeliveryAddress } from '../../src/domain/order.js';
 import type { PlaceOrderInput } from '../../src/domain/place-order.js';
 

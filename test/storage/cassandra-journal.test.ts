@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import type { OrderEvent } from '../../actors/order/order-events.js';
-import type { StoredEvent } from '../../actors/typed-nact.js';
+import type { StoredEvent } from '../../src/storage/persistence-engine.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
-import { journalOf, schemaKeyspace, testEngine } from '../support/journal.js';
+import { journalOf } from '../../actors/order/journal-of.js';
+import { schemaKeyspace, testEngine } from '../support/journal.js';
 
 const event = (orderId: string, seq: number): StoredEvent => ({
   data: { type: 'CancelRequested', v: 1, reason: `r${seq}`, at: seq, node: 'n' } satisfies OrderEvent,

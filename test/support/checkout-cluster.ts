@@ -3,9 +3,9 @@ import { startCheckoutNode, type CheckoutNode } from '../../cluster/checkout-nod
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
-import { loadCheckoutProto } from '../../src/grpc/protos.js';
 import { createStatusCodec, STATUS_DETAILS_KEY, type DecodedStatus } from '../../src/grpc/status-details.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { checkoutClient } from '../../src/clients/checkout-client.js';
 import { cassandraTestInfra } from './cassandra.js';
 import { startHarness, type Harness } from './downstream.js';
 import { schemaKeyspace } from './journal.js';
@@ -78,18 +78,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
 }
 
 /** A CheckoutService client that sends `token` as a bearer token (none when undefined). */
-export function checkoutClient(address: string, token: string | undefined): CheckoutServiceClient {
-  // Call credentials need TLS in grpc-js; an interceptor adds the header on a plaintext channel.
-  const interceptor: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
-    start(metadata, listener, nextStart) {
-      if (token) metadata.set('authorization', `Bearer ${token}`);
-      nextStart(metadata, listener);
-    },
-  });
-  return new checkoutProto.grpc.checkout.v1.CheckoutService(address, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
-}
 
-const checkoutProto = loadCheckoutProto();
 const codec = createStatusCodec();
 
 /** The rich status of a failed call (decoded google.rpc details). */

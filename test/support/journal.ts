@@ -25,4 +25,3 @@ export function testEngine(client: Client, keyspace: string, writerId: string, e
   return createCassandraPersistenceEngine({ client, keyspace, writerId, codec: orderEventCodec, ...extra });
 }
 
-export { journalOf, statusFromJournal } from './journal-reader.js';

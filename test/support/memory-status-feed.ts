@@ -1,4 +1,4 @@
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../../src/domain/order-view.js';
 import type { OrderStatusFeed } from '../../src/status/order-status-feed.js';
 
 /** An OrderStatusFeed held in memory, for edge tests: `publish` plays the part of `order-events`. */

@@ -1,7 +1,7 @@
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { OrderState } from '../../actors/order/order-state.js';
 import { createOrderRuntime, type OrderRuntime } from '../../actors/order-runtime.js';
-import type { CheckoutSteps } from '../../actors/order/checkout-flow.js';
+import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import type { RetryPolicy } from '../../actors/retry-policy.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { isTerminal } from '../../src/domain/order.js';

@@ -5,7 +5,7 @@ import { createMockTopic } from '../../cluster/local/kafka/mock-control.js';
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
-import { checkoutClient } from './checkout-cluster.js';
+import { checkoutClient } from '../../src/clients/checkout-client.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { connectTestClient, cassandraTestInfra } from './cassandra.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';

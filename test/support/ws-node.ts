@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../../src/domain/order-view.js';
 import { createWebsocketServer, type Principal, type WebsocketLimits, type WebsocketServer } from '../../src/edge/websocket-server.js';
 import type { OrderStatus } from '../../src/domain/order.js';
 import type { ServerFrame } from '../../src/edge/websocket-frames.js';

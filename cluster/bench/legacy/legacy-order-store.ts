@@ -22,3 +22,8 @@ export function createLegacyOrderStore(opts: { client: Client; keyspace: string;
     },
   };
 }
+
+/** The old monolith's order row (read and rewritten at every pricing step); not part of the service's schema. */
+export async function applyLegacySchema(client: Client, keyspace: string): Promise<void> {
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${keyspace}.${TABLE} (order_id text PRIMARY KEY, state text, updated_at bigint)`, [], { prepare: false });
+}

@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import type { OrderEvent } from '../../../actors/order/order-events.js';
-import { journalOf, type JournalRow } from '../../../test/support/journal-reader.js';
+import { journalOf, type JournalRow } from '../../../actors/order/journal-of.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../../actors/order/order-state.js';
 import { isTerminal } from '../../../src/domain/order.js';
 import type { DownstreamClients } from '../../../src/clients/downstream-clients.js';
@@ -12,7 +12,6 @@ import { checkLedger, type Violation } from '../downstream/ledger-invariants.js'
  * downstream ledgers), never from the nodes' own view. No vitest here: the benchmark uses it too.
  */
 
-export type { JournalRow } from '../../../test/support/journal-reader.js';
 
 export async function readJournals(db: Client, keyspace: string, orderIds: Iterable<string>, concurrency = 16): Promise<Map<string, JournalRow[]>> {
   const ids = [...orderIds];

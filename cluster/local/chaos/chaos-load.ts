@@ -3,9 +3,9 @@ import type { CheckoutServiceClient } from '../../../src/generated/checkout/v1/C
 import type { CancelOrderResponse__Output } from '../../../src/generated/checkout/v1/CancelOrderResponse.js';
 import type { PlaceOrderRequest } from '../../../src/generated/checkout/v1/PlaceOrderRequest.js';
 import type { PlaceOrderResponse__Output } from '../../../src/generated/checkout/v1/PlaceOrderResponse.js';
-import { loadCheckoutProto } from '../../../src/grpc/protos.js';
 import type { Random } from '../downstream/random.js';
-import { placeRequest } from '../../../test/support/place-requests.js';
+import { placeRequest } from '../../../src/load/demo-orders.js';
+import { checkoutClient } from '../../../src/clients/checkout-client.js';
 
 /*
  * An open-loop PlaceOrder load over a cluster's gRPC edges, as clients under chaos behave: a
@@ -73,7 +73,6 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
   const attemptDeadlineMs = opts.attemptDeadlineMs ?? 5_000;
   const giveUpAfterMs = opts.giveUpAfterMs ?? 90_000;
   const [cancelMin, cancelMax] = opts.cancelDelayMs ?? [0, 1_000];
-  const proto = loadCheckoutProto();
   const channels = new Map<string, CheckoutServiceClient>();
   const tokens = new Map<string, Promise<string>>();
   let stopped = false;
@@ -81,7 +80,7 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
 
   const clientFor = (address: string) => {
     let c = channels.get(address);
-    if (!c) channels.set(address, (c = new proto.grpc.checkout.v1.CheckoutService(address, grpc.credentials.createInsecure())));
+    if (!c) channels.set(address, (c = checkoutClient(address)));
     return c;
   };
   const metadataFor = async (consumerId: string) => {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DownstreamError } from './downstream-errors.js';
-import { checkFaultSpec, FAULT_KINDS, type FaultSpec } from './faults.js';
+import { FAULT_KINDS } from '../../../src/clients/downstream-operations.js';
+import { checkFaultSpec, type FaultSpec } from './faults.js';
 import { checkLatencySpec, type LatencySpec } from './latency.js';
 
 export interface DownstreamProcessConfig {

@@ -1,4 +1,7 @@
 import { status } from '@grpc/grpc-js';
+import {
+  FATAL_FAULT_KINDS, TRANSIENT_FAULT_KINDS, type FatalFaultKind, type TransientFaultKind,
+} from '../../../src/clients/downstream-operations.js';
 
 /*
  * The one error taxonomy of the downstream simulators. Every refusal is a gRPC status plus a
@@ -10,8 +13,6 @@ import { status } from '@grpc/grpc-js';
  *   invalid       INVALID_ARGUMENT (with the offending field) and NOT_FOUND.
  */
 
-export const TRANSIENT_REASONS = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] as const;
-export const FATAL_REASONS = ['CARD_DECLINED', 'FRAUD_REJECTED', 'NO_COURIER', 'MERCHANT_REJECTED'] as const;
 export const PRECONDITION_REASONS = [
   // The key was fenced by a compensation that arrived before the original call.
   'ALREADY_CANCELLED',
@@ -27,14 +28,12 @@ export const PRECONDITION_REASONS = [
   'MERCHANT_NOT_ACCEPTING',
 ] as const;
 
-export type TransientReason = (typeof TRANSIENT_REASONS)[number];
-export type FatalReason = (typeof FATAL_REASONS)[number];
 export type PreconditionReason = (typeof PRECONDITION_REASONS)[number];
-export type DownstreamReason = TransientReason | FatalReason | PreconditionReason | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INTERNAL';
+export type DownstreamReason = TransientFaultKind | FatalFaultKind | PreconditionReason | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INTERNAL';
 
 export const ERROR_DOMAIN = 'downstream';
 
-const TRANSIENT_CODES: Record<TransientReason, status> = {
+const TRANSIENT_CODES: Record<TransientFaultKind, status> = {
   UNAVAILABLE: status.UNAVAILABLE,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
@@ -63,14 +62,14 @@ export class DownstreamError extends Error {
    * change (a void refused before a refund succeeds after it).
    */
   get finalForKey(): boolean {
-    return (FATAL_REASONS as readonly string[]).includes(this.reason) || this.reason === 'ALREADY_CANCELLED';
+    return (FATAL_FAULT_KINDS as readonly string[]).includes(this.reason) || this.reason === 'ALREADY_CANCELLED';
   }
 }
 
-export const isTransientReason = (reason: string): reason is TransientReason =>
-  (TRANSIENT_REASONS as readonly string[]).includes(reason);
-export const isFatalReason = (reason: string): reason is FatalReason =>
-  (FATAL_REASONS as readonly string[]).includes(reason);
+export const isTransientReason = (reason: string): reason is TransientFaultKind =>
+  (TRANSIENT_FAULT_KINDS as readonly string[]).includes(reason);
+export const isFatalReason = (reason: string): reason is FatalFaultKind =>
+  (FATAL_FAULT_KINDS as readonly string[]).includes(reason);
 
 export const invalidArgument = (field: string, message: string): DownstreamError =>
   new DownstreamError(status.INVALID_ARGUMENT, 'INVALID_ARGUMENT', message, field);
@@ -78,10 +77,10 @@ export const invalidArgument = (field: string, message: string): DownstreamError
 export const notFound = (message: string): DownstreamError =>
   new DownstreamError(status.NOT_FOUND, 'NOT_FOUND', message);
 
-export const failedPrecondition = (reason: FatalReason | PreconditionReason, message: string): DownstreamError =>
+export const failedPrecondition = (reason: FatalFaultKind | PreconditionReason, message: string): DownstreamError =>
   new DownstreamError(status.FAILED_PRECONDITION, reason, message);
 
-export const transientError = (reason: TransientReason, message: string): DownstreamError =>
+export const transientError = (reason: TransientFaultKind, message: string): DownstreamError =>
   new DownstreamError(TRANSIENT_CODES[reason], reason, message);
 
 export const internalError = (message: string): DownstreamError =>

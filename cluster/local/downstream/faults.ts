@@ -2,19 +2,15 @@ import type { FaultRule__Output } from '../../../src/generated/downstream/v1/Fau
 import {
   DownstreamError,
   failedPrecondition,
-  FATAL_REASONS,
   invalidArgument,
   isTransientReason,
   transientError,
-  TRANSIENT_REASONS,
-  type FatalReason,
-  type TransientReason,
 } from './downstream-errors.js';
-import { isValidTarget, targetMatches, type Operation } from '../../../src/clients/downstream-operations.js';
+import {
+  FAULT_KINDS, isValidTarget, targetMatches, type FatalFaultKind, type FaultKind, type Operation,
+} from '../../../src/clients/downstream-operations.js';
 import { seededRandom, type Random } from './random.js';
 
-export type FaultKind = TransientReason | FatalReason;
-export const FAULT_KINDS: readonly FaultKind[] = [...TRANSIENT_REASONS, ...FATAL_REASONS];
 
 /** What a call is about; a rule's match conditions are compared with it. */
 export interface FaultContext {
@@ -116,7 +112,7 @@ function faultError(kind: FaultKind, operation: Operation): DownstreamError {
   return failedPrecondition(kind, FATAL_MESSAGES[kind]);
 }
 
-const FATAL_MESSAGES: Record<FatalReason, string> = {
+const FATAL_MESSAGES: Record<FatalFaultKind, string> = {
   CARD_DECLINED: 'the card was declined',
   FRAUD_REJECTED: 'the order was rejected by the fraud check',
   NO_COURIER: 'no courier is available for this address',

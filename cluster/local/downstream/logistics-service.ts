@@ -6,7 +6,8 @@ import { createKeyStore, type KeyStore } from './key-store.js';
 import { mutationHandler, queryHandler, type Runtime } from './operation-handler.js';
 import { createResourceBook, type OpenResource, type ResourceBook } from './resource-book.js';
 import { optionalPoint, optionalText, requireEither, requirePoint, requireText } from './validate.js';
-import { FIXTURES, type World } from './world.js';
+import { FIXTURES } from '../../../src/load/demo-world.js';
+import type { World } from './world.js';
 
 export interface Delivery extends OpenResource {
   merchantId: string;

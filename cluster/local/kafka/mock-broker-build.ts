@@ -42,7 +42,7 @@ export async function ensureMockBroker(opts: EnsureMockBrokerOptions = {}): Prom
   const root = opts.projectRoot ?? findProjectRoot();
   const cacheDir = opts.cacheDir ?? join(root, 'node_modules', '.cache', 'checkout-kafka-mock');
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const launcherSource = join(root, 'cluster', 'kafka', 'mock-broker.c');
+  const launcherSource = join(root, 'cluster', 'local', 'kafka', 'mock-broker.c');
 
   const patches = MOCK_SOURCE_PATCHES.map((p) => [p.id, p.file, p.fingerprint]);
   const libKey = hash(JSON.stringify({ LIBRDKAFKA_SOURCE, CONFIGURE_FLAGS, patches }));
