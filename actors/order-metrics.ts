@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
-import type { StepFinished } from './order/order-actor.js';
+import type { StepFinished } from './order-hooks.js';
 import { isTerminal } from '../src/domain/order.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
 import { createLiveOrderMetrics, type LiveOrderMetrics } from '../src/observability/live-order-metrics.js';

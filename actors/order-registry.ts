@@ -2,13 +2,13 @@ import type { Logger } from '../src/observability/logger.js';
 import { isTerminal, type PricedOrder } from '../src/domain/order.js';
 import type { ActiveOrderIndex } from '../src/storage/active-orders.js';
 import { spawnOrderActor, type OrderActorDeps, type OrderCommand, type OrderReply } from './order/order-actor.js';
-import type { OrderEvent } from './order/order-events.js';
-import type { OrderState } from './order/order-state.js';
+import type { OrderHooks } from './order-hooks.js';
 import { dispatch, isAlive, query, stopActor, type Ref, type SystemRef } from './typed-nact.js';
 
 export interface OrderRegistryOptions {
   system: SystemRef;
-  actor: Omit<OrderActorDeps, 'onStopped' | 'onFenced' | 'onEvent'>;
+  actor: Omit<OrderActorDeps, keyof OrderHooks>;
+  hooks: OrderHooks;
   index: ActiveOrderIndex;
   shardOf(orderId: string): number;
   queryTimeoutMs: number;
@@ -17,19 +17,6 @@ export interface OrderRegistryOptions {
   logger: Logger;
   /** Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty). */
   assumeEmpty?(orderId: string): void;
-  /**
-   * Every persisted event. A returned promise (the status announcement) is awaited before a
-   * finished order leaves its shard's index: if this node dies in between, the order stays listed
-   * and the next owner's recovery announces it again, so no watcher waits forever.
-   */
-  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void | Promise<void>;
-  /** A shard recovery woke this order: announce its state again (its last announcement may be lost). Awaited like onEvent's. */
-  onRecovered?(orderId: string, state: OrderState): void | Promise<void>;
-  onFenced?(orderId: string): void;
-  /** An actor found this state on (re)start or resume. */
-  onResumed?(orderId: string, state: OrderState): void;
-  /** An actor stopped (passivated, released, fenced). */
-  onStopped?(orderId: string): void;
 }
 
 export interface OrderRegistry {
@@ -54,16 +41,17 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   /** Orders woken by a shard recovery, until their actor reports what it found. */
   const waking = new Set<string>();
   const log = opts.logger;
+  const { hooks } = opts;
 
   const removeFromIndex = (orderId: string) => {
     opts.index.remove(opts.shardOf(orderId), orderId).catch((err: unknown) =>
-      log.warn({ orderId, err: String(err) }, 'could not drop a finished order from the shard index; the next recovery will'));
+      log.warn({ orderId, err }, 'could not drop a finished order from the shard index; the next recovery will'));
   };
 
   /** Drops a finished order from the index once its status is announced; kept listed if that failed. */
   const unlistWhenAnnounced = (orderId: string, announced: void | Promise<void>) => {
     Promise.resolve(announced).then(() => removeFromIndex(orderId), (err: unknown) =>
-      log.warn({ orderId, err: String(err) }, 'a finished order\'s status was not announced; it stays listed for the next recovery'));
+      log.warn({ orderId, err }, 'a finished order\'s status was not announced; it stays listed for the next recovery'));
   };
 
   const passivateLater = (orderId: string, ref: Ref<OrderCommand>) => {
@@ -78,16 +66,18 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     let ref: Ref<OrderCommand> | undefined;
     ref = spawnOrderActor(opts.system, orderId, {
       ...opts.actor,
+      onAttemptFailed: hooks.onAttemptFailed,
+      onStepFinished: hooks.onStepFinished,
       onEvent: (id, event, state) => {
         assumedNew.delete(id);
-        const announced = opts.onEvent?.(id, event, state);
+        const announced = hooks.onEvent?.(id, event, state);
         if (isTerminal(state.status)) {
           unlistWhenAnnounced(id, announced);
           if (ref) passivateLater(id, ref);
         }
       },
       onResumed: (id, state) => {
-        opts.onResumed?.(id, state);
+        hooks.onResumed?.(id, state);
         if (!waking.delete(id)) return;
         if (state.status === 'NEW') {
           // Listed but never persisted (its command was never handled): unlist it.
@@ -95,7 +85,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
           if (ref) stopActor(ref);
           return;
         }
-        const announced = opts.onRecovered?.(id, state);
+        const announced = hooks.onRecovered?.(id, state);
         if (isTerminal(state.status)) {
           // Listed but finished: its previous owner died before announcing it, or before unlisting it.
           unlistWhenAnnounced(id, announced);
@@ -104,13 +94,13 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       },
       onFenced: (id, command) => {
         if (actors.get(id) === ref) actors.delete(id);
-        if (!assumedNew.delete(id)) return opts.onFenced?.(id);
+        if (!assumedNew.delete(id)) return hooks.onFenced?.(id);
         // The guess was wrong (a redelivered command for a known order): recover for real, retry.
         setImmediate(() => { const revived = ensure(id); if (command) dispatch(revived, command); });
       },
       onStopped: (id) => {
         if (actors.get(id) === ref) actors.delete(id);
-        opts.onStopped?.(id);
+        hooks.onStopped?.(id);
       },
     });
     actors.set(orderId, ref);

@@ -7,10 +7,9 @@ import { noCounters, type StorageCounters } from '../src/storage/storage-counter
 import type { CheckoutSteps } from '../src/domain/checkout-steps.js';
 import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
-import type { StepFinished } from './order/order-actor.js';
+import type { OrderHooks } from './order-hooks.js';
 import { createOrderRegistry, type OrderRegistry } from './order-registry.js';
-import type { RetryPolicy } from './retry-policy.js';
-import type { StepReport } from './steps/step-runner.js';
+import type { RetryOverride } from './steps/step-runner.js';
 import { startActorSystem, type SystemRef } from './typed-nact.js';
 
 export const orderEventCodec: EventCodec = {
@@ -21,7 +20,7 @@ export const orderEventCodec: EventCodec = {
   decode: decodeOrderEvent,
 };
 
-export interface OrderRuntimeOptions {
+export interface OrderRuntimeOptions extends OrderHooks {
   nodeId: string;
   client: Client;
   keyspace: string;
@@ -29,22 +28,14 @@ export interface OrderRuntimeOptions {
   shards: number;
   /** The index of unfinished orders by shard; default `active_orders` keyed by shard as is. */
   index?: ActiveOrderIndex;
-  stepPolicy: RetryPolicy;
-  compensationPolicy?: RetryPolicy;
+  /** Replaces parts of every step's declared retry policy (`actors/order/checkout-flow.ts`). */
+  retryOverride?: RetryOverride;
   snapshotEvery: number;
   lingerMs?: number;
   queryTimeoutMs?: number;
   counters?: StorageCounters;
   logger: Logger;
   clock?: () => number;
-  /** See OrderRegistryOptions.onEvent: a returned promise delays unlisting a finished order. */
-  onEvent?(orderId: string, event: OrderEvent, state: OrderState): void | Promise<void>;
-  onRecovered?(orderId: string, state: OrderState): void | Promise<void>;
-  onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
-  onStepFinished?(orderId: string, report: StepFinished): void;
-  onFenced?(orderId: string): void;
-  onResumed?(orderId: string, state: OrderState): void;
-  onStopped?(orderId: string): void;
 }
 
 export interface OrderRuntime {
@@ -70,27 +61,16 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     lingerMs: opts.lingerMs ?? 30_000,
     logger: opts.logger,
     assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
-    onEvent: opts.onEvent,
-    onRecovered: opts.onRecovered,
-    onFenced: opts.onFenced,
-    onResumed: opts.onResumed,
-    onStopped: opts.onStopped,
+    hooks: opts,
     actor: {
       engine,
       nodeId: opts.nodeId,
       clock: opts.clock ?? Date.now,
       snapshotEvery: opts.snapshotEvery,
       // Storage outages are waited out (Cassandra restarting): an order must not be abandoned for one.
-      recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 5_000 },
+      recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 5_000, jitter: 0.5 } },
       logger: opts.logger,
-      onAttemptFailed: opts.onAttemptFailed,
-      onStepFinished: opts.onStepFinished,
-      runner: {
-        steps: opts.steps,
-        stepPolicy: opts.stepPolicy,
-        compensationPolicy: opts.compensationPolicy ?? { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: opts.stepPolicy.baseDelayMs, maxDelayMs: opts.stepPolicy.maxDelayMs },
-        sleep,
-      },
+      runner: { steps: opts.steps, ...(opts.retryOverride ? { retryOverride: opts.retryOverride } : {}), sleep },
     },
   });
   return {

@@ -52,7 +52,7 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
   const statusProducer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping'));
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
   };
   try {
     await connectWithRetry(cassandra, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });

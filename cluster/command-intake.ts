@@ -43,7 +43,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     for (const shard of gained) {
       opts.registry.recoverShard(shard).then(
         (listed) => log.info({ shard, listed }, 'took shard: woke its unfinished orders'),
-        (err: unknown) => log.error({ shard, err: String(err) }, 'could not list the shard\'s orders'),
+        (err: unknown) => log.error({ shard, err }, 'could not list the shard\'s orders'),
       );
     }
     if (gained.length || lost.length) {

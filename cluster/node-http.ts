@@ -22,7 +22,7 @@ export async function startNodeHttp(opts: {
     if (req.method === 'GET' && path === '/metrics') {
       opts.metrics.metrics().then(
         (text) => { res.writeHead(200, { 'content-type': opts.metrics.contentType }); res.end(text); },
-        (err: unknown) => { opts.logger.error({ err: String(err) }, 'metrics failed'); res.writeHead(500); res.end(); },
+        (err: unknown) => { opts.logger.error({ err }, 'metrics failed'); res.writeHead(500); res.end(); },
       );
       return;
     }

@@ -64,7 +64,7 @@ export async function startNodeOrders(opts: {
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
     index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
-    stepPolicy: { maxAttempts: config.STEP_MAX_ATTEMPTS, baseDelayMs: config.STEP_BACKOFF_BASE_MS, maxDelayMs: config.STEP_BACKOFF_MAX_MS },
+    retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
     onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),

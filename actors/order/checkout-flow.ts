@@ -1,5 +1,6 @@
 import type { CheckoutSteps, StepName } from '../../src/domain/checkout-steps.js';
 import type { OrderStatus, PricedOrder } from '../../src/domain/order.js';
+import type { RetryPolicy } from '../../src/resilience/retry.js';
 
 /**
  * The checkout as a list: each step's call, the status it reaches, and how to undo it. The
@@ -14,8 +15,16 @@ export interface StepDefinition {
   /** The status the order has once this step succeeded. */
   reaches: OrderStatus;
   run(steps: CheckoutSteps, order: PricedOrder): Promise<string>;
+  /** Transient failures of `run` are retried within this budget; spent, the order compensates instead of hanging. */
+  retry: RetryPolicy;
   compensate?: (steps: CheckoutSteps, order: PricedOrder) => Promise<void>;
 }
+
+/** A few quick retries: a checkout that waits minutes on one service is worse than a clean failure. */
+const QUICK_RETRIES: RetryPolicy = { maxAttempts: 6, backoff: { initialMs: 50, maxMs: 2_000, multiplier: 2, jitter: 0.5 } };
+
+/** Undo never gives up: an order must not stay half done, so compensations retry until answered. */
+export const UNDO_RETRY: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, backoff: QUICK_RETRIES.backoff };
 
 export const stepKey = (orderId: string, step: StepName): string => `${orderId}:${step}`;
 export const compensationKey = (orderId: string, step: StepName): string => `${orderId}:${step}:undo`;
@@ -27,29 +36,34 @@ export const checkoutFlow: readonly StepDefinition[] = [
   {
     name: 'fraud',
     reaches: 'FRAUD_CHECKED',
+    retry: QUICK_RETRIES,
     run: (s, o) => s.assessFraud(o, key(o, 'fraud')),
   },
   {
     name: 'authorize',
     reaches: 'PAYMENT_AUTHORIZED',
+    retry: QUICK_RETRIES,
     run: (s, o) => s.authorizePayment(o, key(o, 'authorize')),
     compensate: (s, o) => s.voidAuthorization(o, undoKey(o, 'authorize'), key(o, 'authorize')),
   },
   {
     name: 'delivery',
     reaches: 'DELIVERY_CREATED',
+    retry: QUICK_RETRIES,
     run: (s, o) => s.createDelivery(o, key(o, 'delivery')),
     compensate: (s, o) => s.cancelDelivery(o, undoKey(o, 'delivery'), key(o, 'delivery')),
   },
   {
     name: 'merchant',
     reaches: 'SENT_TO_MERCHANT',
+    retry: QUICK_RETRIES,
     run: (s, o) => s.sendToMerchant(o, key(o, 'merchant')),
     compensate: (s, o) => s.cancelTicket(o, undoKey(o, 'merchant'), key(o, 'merchant')),
   },
   {
     name: 'capture',
     reaches: 'COMPLETED',
+    retry: QUICK_RETRIES,
     run: (s, o) => s.capturePayment(o, key(o, 'capture'), key(o, 'authorize')),
     compensate: (s, o) => s.refundCapture(o, undoKey(o, 'capture'), key(o, 'capture')),
   },

@@ -1,7 +1,8 @@
 import type { Logger } from '../../src/observability/logger.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { isTerminal, type PricedOrder } from '../../src/domain/order.js';
-import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
+import { backoffDelay, type RetryPolicy } from '../../src/resilience/retry.js';
+import type { OrderHooks, StepFinished } from '../order-hooks.js';
 import { spawnStepRunner, type StepJob, type StepReport, type StepRunnerDeps } from '../steps/step-runner.js';
 import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
 import { dispatch, spawnEventSourced, stopActor, type Effect, type Ref } from '../typed-nact.js';
@@ -18,17 +19,7 @@ export type OrderCommand =
   | { type: 'resume' }
   | StepReport;
 
-/** How long one step (or compensation) took, retries included, and how it ended. */
-export interface StepFinished {
-  step: string;
-  kind: StepJob['kind'];
-  /** ok; fatal: a definitive refusal; gave_up: the retry budget ran out. */
-  outcome: 'ok' | 'fatal' | 'gave_up';
-  ms: number;
-  attempts: number;
-}
-
-export interface OrderActorDeps {
+export interface OrderActorDeps extends Pick<OrderHooks, 'onAttemptFailed' | 'onStepFinished' | 'onResumed' | 'onStopped'> {
   engine: PersistenceEngine;
   runner: StepRunnerDeps;
   nodeId: string;
@@ -37,14 +28,10 @@ export interface OrderActorDeps {
   /** Backoff between recoveries after storage failures; gives up (stops) after maxAttempts. */
   recoveryPolicy: RetryPolicy;
   logger: Logger;
+  /** Every persisted event (the registry wraps OrderHooks.onEvent here). */
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
-  onAttemptFailed?(orderId: string, report: Extract<StepReport, { type: 'attempt-failed' }>): void;
-  onStepFinished?(orderId: string, report: StepFinished): void;
   /** Another writer appended to this order's journal: this actor stopped; `command` was not handled. */
   onFenced?(orderId: string, command: OrderCommand | undefined): void;
-  /** After every `resume`, with the state it found (a recovered actor reports here first). */
-  onResumed?(orderId: string, state: OrderState): void;
-  onStopped?(orderId: string): void;
 }
 
 type OrderEffect = Effect<OrderState, OrderEvent> | undefined;
@@ -165,8 +152,8 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         log.error({ err, failures: storageFailures }, 'order actor keeps failing: stopping it');
         return 'stop';
       }
-      log.warn({ err: String(err), failures: storageFailures, command: (msg as { type?: string } | undefined)?.type }, 'order actor failed: recovering from the journal');
-      await deps.runner.sleep(backoffDelay(storageFailures, deps.recoveryPolicy));
+      log.warn({ err, failures: storageFailures, command: (msg as { type?: string } | undefined)?.type }, 'order actor failed: recovering from the journal');
+      await deps.runner.sleep(backoffDelay(storageFailures, deps.recoveryPolicy.backoff));
       if (self) dispatch(self, { type: 'resume' });
       return 'reset';
     },

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const done = new Map<string, () => void>();
     const runtime = createOrderRuntime({
       nodeId: 'bench', client, keyspace, shards: 12, counters, snapshotEvery: 50,
-      steps: grpcCheckoutSteps(clients, 2_000), stepPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+      steps: grpcCheckoutSteps(clients, 2_000), retryOverride: { maxAttempts: 3, initialMs: 10, maxMs: 50 },
       logger: silentLogger(), lingerMs: 1_000,
       onEvent: (id, _e, state) => { if (isTerminal(state.status)) done.get(id)?.(); },
     });

@@ -46,10 +46,10 @@ const schema = z.object({
   AUTH_SECRET: z.string().min(32, 'use at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
 
   SNAPSHOT_EVERY: positiveInt.default(50),
-  ACTOR_IDLE_MS: positiveInt.max(2 ** 31 - 1).default(60_000),
-  STEP_MAX_ATTEMPTS: positiveInt.default(6),
-  STEP_BACKOFF_BASE_MS: positiveInt.default(50),
-  STEP_BACKOFF_MAX_MS: positiveInt.default(2_000),
+  /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
+  STEP_MAX_ATTEMPTS: positiveInt.optional(),
+  STEP_BACKOFF_BASE_MS: positiveInt.optional(),
+  STEP_BACKOFF_MAX_MS: positiveInt.optional(),
   DOWNSTREAM_DEADLINE_MS: positiveInt.default(2_000),
   IDEMPOTENCY_TTL_S: positiveInt.default(24 * 3600),
 });

@@ -78,7 +78,7 @@ export function createDashboardRoutes(opts: {
     handle(req, res, path).catch((err: unknown) => {
       if (err instanceof BodyError) return sendJson(res, err.status, { error: 'BAD_REQUEST', message: err.message });
       if (err instanceof DownstreamCallError) return sendJson(res, 502, { error: 'DOWNSTREAM_REFUSED', message: err.message });
-      opts.logger.warn({ err: String(err), path }, 'dashboard request failed');
+      opts.logger.warn({ err, path }, 'dashboard request failed');
       if (!res.headersSent) sendJson(res, 503, { error: 'UNAVAILABLE', message: 'the dashboard could not answer (storage or a service is unreachable); try again' });
       else res.end();
     });

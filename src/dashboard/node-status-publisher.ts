@@ -42,7 +42,7 @@ export function createNodeStatusPublisher(opts: {
       failing = false;
     } catch (err) {
       // Once per outage: Cassandra being away is already reported by the health checks.
-      if (!failing) opts.logger.warn({ err: String(err) }, 'could not publish node status');
+      if (!failing) opts.logger.warn({ err }, 'could not publish node status');
       failing = true;
     }
   };
@@ -64,7 +64,7 @@ export function createNodeStatusPublisher(opts: {
       clearTimeout(timer);
       await inFlight;
       clearTimeout(timer);
-      await opts.table.remove(opts.nodeId).catch((err: unknown) => opts.logger.warn({ err: String(err) }, 'could not remove node status'));
+      await opts.table.remove(opts.nodeId).catch((err: unknown) => opts.logger.warn({ err }, 'could not remove node status'));
     },
   };
 }

@@ -4,6 +4,7 @@ import { BusinessRejection, TransientError, type PreconditionViolation } from '.
 import type { PricedOrder } from '../domain/order.js';
 import type { PlaceOrderInput } from '../domain/place-order.js';
 import type { Logger } from '../observability/logger.js';
+import { retry, type RetryPolicy } from '../resilience/retry.js';
 import type { IdempotencyStore, KeyOutcome } from '../storage/idempotency-store.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
 import { orderView } from '../../actors/order/order-view.js';
@@ -41,15 +42,10 @@ export function requestHash(input: PlaceOrderInput): string {
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
+const RECORD_RETRY: RetryPolicy = { maxAttempts: 20, backoff: { initialMs: 400, maxMs: 10_000 } };
+
 async function recordWithRetry(write: () => Promise<void>, onError: (err: unknown) => void): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      onError(err);
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** attempt)));
-    }
-  }
+  await retry(write, RECORD_RETRY, { onAttemptFailed: (_attempt, err) => onError(err) });
 }
 
 function canonicalJson(value: unknown): string {
@@ -125,7 +121,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     // The order is accepted once Kafka has it: a failure to record that must not turn into an
     // error (the client would retry into a key that looks busy); it is retried in the background.
     void recordWithRetry(() => deps.idempotency.complete(consumerId, key, outcome, reservedAt), (err) =>
-      deps.logger?.warn({ orderId, err: String(err) }, 'could not record an accepted order under its idempotency key yet; retrying'));
+      deps.logger?.warn({ orderId, err }, 'could not record an accepted order under its idempotency key yet; retrying'));
     return { orderId, totalMinor: order.totalMinor, currency: order.currency, replayed: false };
   };
 

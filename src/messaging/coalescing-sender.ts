@@ -1,5 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
-import type { Logger } from './logger.js';
+import { retryOrThrow } from '../resilience/retry.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Sends to Kafka with one request in flight, coalescing everything submitted meanwhile into the
@@ -25,6 +26,9 @@ export interface CoalescingSenderOptions {
   what: string;
 }
 
+/** Between attempts of one request (when maxAttempts > 1). */
+const SEND_BACKOFF = { initialMs: 200, maxMs: 5_000 };
+
 export function createCoalescingSender(opts: CoalescingSenderOptions): CoalescingSender {
   interface Pending { topic: string; message: Message; resolve(): void; reject(err: unknown): void }
   const maxBatch = opts.maxBatch ?? 500;
@@ -36,18 +40,10 @@ export function createCoalescingSender(opts: CoalescingSenderOptions): Coalescin
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.message]);
     const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await opts.producer.sendBatch({ acks: -1, topicMessages });
-        return;
-      } catch (err) {
-        if (attempt >= maxAttempts) {
-          opts.logger.error({ messages: batch.length, err: String(err) }, `could not send ${opts.what}`);
-          throw err;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
-      }
-    }
+    const onAttemptFailed = (_attempt: number, err: unknown, willRetry: boolean) => {
+      if (!willRetry) opts.logger.error({ messages: batch.length, err }, `could not send ${opts.what}`);
+    };
+    await retryOrThrow(() => opts.producer.sendBatch({ acks: -1, topicMessages }), { maxAttempts, backoff: SEND_BACKOFF }, { onAttemptFailed });
   };
   const drain = async () => {
     while (queue.length > 0) {

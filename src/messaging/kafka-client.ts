@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
 

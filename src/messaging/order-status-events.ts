@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { OrderView } from '../domain/order-view.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 import { createCoalescingSender } from './coalescing-sender.js';
 
 /** Publishes every status change to `order-events` (keyed by order id, so per-order order holds). */

@@ -1,6 +1,8 @@
 import type { Consumer, ConsumerRunConfig, Kafka, TopicPartitions } from 'kafkajs';
-import { backoffDelay, DEFAULT_RESTART_BACKOFF, type BackoffPolicy } from '../resilience/backoff.js';
-import type { Logger } from './logger.js';
+import { backoffDelay, type BackoffPolicy } from '../resilience/retry.js';
+
+const DEFAULT_RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, multiplier: 2, jitter: 0.3 };
+import type { Logger } from '../observability/logger.js';
 
 /**
  * A kafkajs consumer that outlives its own crashes.
@@ -179,18 +181,18 @@ export function createResilientConsumer(
 
   async function supervise(first: Launched): Promise<void> {
     let launched: Launched | undefined = first;
-    let attempt = 0;
+    let failures = 0;
     let lastError: unknown;
     for (;;) {
       if (launched) {
         const outcome = await Promise.race([stopped, launched.fatalCrash]);
         if (outcome === STOPPED) return;
         lastError = outcome;
-        if (now() - launched.startedAt >= stableAfterMs) attempt = 0;
+        if (now() - launched.startedAt >= stableAfterMs) failures = 0;
         await retire(launched);
         launched = undefined;
       }
-      const delay = backoffDelay(attempt++, backoff, random);
+      const delay = backoffDelay(++failures, backoff, random);
       logger.error({ ...log, err: lastError, restartInMs: delay, restarts }, 'Kafka consumer failed and will not restart itself; re-creating it');
       callHook('onCrash', hooks.onCrash, { error: toError(lastError), restartedByKafkajs: false, restartInMs: delay });
       try {

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 
 export interface TopicSpec {
   topic: string;

@@ -41,7 +41,7 @@ export function pollConsumerLag(opts: {
     if (busy) return;
     busy = true;
     running = refresh().finally(() => { busy = false; }).catch((err: unknown) => {
-      opts.logger.debug({ err: String(err) }, 'could not read consumer lag; will try again');
+      opts.logger.debug({ err }, 'could not read consumer lag; will try again');
       const a = admin;
       admin = undefined;
       void a?.disconnect().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { Client, errors, policies, types } from 'cassandra-driver';
+import { retry, type BackoffPolicy } from '../resilience/retry.js';
 
 /** The slice of a logger this adapter uses; pino and console both fit. */
 export interface CassandraLogger {
@@ -70,7 +71,7 @@ export interface ConnectRetryOptions {
   /** Total connect attempts, at least 1. */
   attempts: number;
   /** Wait before retry n (1-based) is `initialMs * 2^(n-1)`, capped at `maxMs`. */
-  backoff: { initialMs: number; maxMs: number };
+  backoff: BackoffPolicy;
 }
 
 /** No host in `contactPoints` answered. Carries what the operator needs, nothing to parse. */
@@ -100,16 +101,11 @@ export class CassandraUnreachableError extends Error {
  */
 export async function connectWithRetry(client: Client, { attempts, backoff }: ConnectRetryOptions): Promise<void> {
   if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be >= 1, got ${attempts}`);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.connect();
-      return;
-    } catch (err) {
-      if (!isUnreachable(err)) throw err;
-      if (attempt >= attempts) throw new CassandraUnreachableError(contactPointsOf(client, err), attempts, firstCause(err));
-      await sleep(Math.min(backoff.initialMs * 2 ** (attempt - 1), backoff.maxMs));
-    }
-  }
+  const result = await retry(() => client.connect(), { maxAttempts: attempts, backoff }, { retriable: isUnreachable });
+  if (result.ok) return;
+  const err = (result as { error: unknown }).error;
+  if (!isUnreachable(err)) throw err;
+  throw new CassandraUnreachableError(contactPointsOf(client, err), attempts, firstCause(err));
 }
 
 function isUnreachable(err: unknown): err is errors.NoHostAvailableError {
@@ -140,8 +136,4 @@ function sharedPort(contactPoints: readonly string[]): number | undefined {
   const ports = new Set(contactPoints.map((point) => /^(?:\[[^\]]+\]|[^:]+):(\d+)$/.exec(point)?.[1]));
   const [only] = [...ports];
   return ports.size === 1 && only !== undefined ? Number(only) : undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,7 +1,7 @@
 import type { Kafka, TopicPartitions } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { createResilientConsumer } from '../../src/messaging/resilient-consumer.js';
-import { recordingLogger } from '../support/kafka.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 /*
  * A member the group expelled (its process was paused past the session timeout) rejoins under a

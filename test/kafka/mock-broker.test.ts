@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockTopic, startMockBroker, type MockBroker } from '../../cluster/local/kafka/mock-broker.js';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
-import { kafkaTestInfra, recordingLogger } from '../support/kafka.js';
+import { kafkaTestInfra } from '../support/kafka.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 // These start brokers of their own; with KAFKA_BROKERS set the machine may lack the toolchain.
 describe.skipIf(kafkaTestInfra().controlAddress === undefined)('the mock broker launcher', () => {

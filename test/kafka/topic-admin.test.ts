@@ -1,7 +1,8 @@
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { ensureTopics } from '../../src/messaging/topic-admin.js';
-import { createTestTopic, recordingLogger, testKafkaClient, uniqueName } from '../support/kafka.js';
+import { createTestTopic, testKafkaClient, uniqueName } from '../support/kafka.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 it('ensureTopics leaves an existing topic untouched and only warns that its partition count differs', async () => {
   const topic = await createTestTopic('existing', 3);

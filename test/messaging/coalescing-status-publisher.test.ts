@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderView } from '../../src/domain/order-view.js';
 import { createStatusPublisher } from '../../src/messaging/order-status-events.js';
-import { recordingLogger } from '../support/kafka.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const view = (orderId: string, version: number) => ({ orderId, version, status: 'PLACED' }) as unknown as OrderView;
 

@@ -26,7 +26,7 @@ describe('order logs on a real runtime', () => {
     const logger = pino({ level: 'debug', base: { nodeId: 'node-logs' } }, sink);
     runtime = createOrderRuntime({
       nodeId: 'node-logs', client: ks.client, keyspace: ks.keyspace, shards: 3, logger,
-      steps: grpcCheckoutSteps(downstream.clients, 2_000), stepPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40 }, snapshotEvery: 50,
+      steps: grpcCheckoutSteps(downstream.clients, 2_000), retryOverride: { maxAttempts: 4, initialMs: 10, maxMs: 40 }, snapshotEvery: 50,
     });
     const order = pricedOrder();
     orderId = order.orderId;

@@ -1,17 +1,11 @@
 import { mkdtemp, open, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchRulesFile, type RulesFile } from '../../cluster/routing/rules-file.js';
 import { routeOrder } from '../../cluster/routing/sandbox-rules.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
-/** A pino logger whose lines are kept as objects. */
-function recordingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
-  return { logger, lines, messages: (msg: string) => lines.filter((l) => l.msg === msg) };
-}
 
 async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -51,7 +45,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
   });
 
   it('without a file, everything runs in main (version 0)', () => {
-    file = watchRulesFile({ logger: recordingLogger().logger });
+    file = watchRulesFile({ logger: recordingLogger() });
     expect(file.current().version).toBe(0);
     expect(routeOrder(file.current().rules, beta)).toBe('main');
   });
@@ -59,7 +53,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
   it('routes by the file from the start, then by each new text once it is written (no restart, no call)', async () => {
     await write({ rules: [{ consumerIds: ['c-beta'] }] });
     const log = recordingLogger();
-    file = watchRulesFile({ path, logger: log.logger, pollMs: 200 });
+    file = watchRulesFile({ path, logger: log, pollMs: 200 });
     expect(file.current().version).toBe(1);
     expect(file.current().loadedAt).toBeGreaterThan(0);
     expect(routeOrder(file.current().rules, beta)).toBe('sandbox');
@@ -73,19 +67,19 @@ describe('the sandbox rules file, reloaded without a restart', () => {
     await eventually(() => expect(file!.current().version).toBe(3));
     expect(routeOrder(file.current().rules, beta)).toBe('main');
     expect(routeOrder(file.current().rules, { consumerId: 'c-x', merchantId: 'm-9' })).toBe('sandbox');
-    expect(log.messages('sandbox rules loaded').map((l) => l.version)).toEqual([1, 2, 3]);
+    expect(log.messages('sandbox rules loaded').map((l) => l.fields.version)).toEqual([1, 2, 3]);
   });
 
   it('sees changes by polling alone (when fs.watch says nothing)', async () => {
     await write({ rules: [] });
-    file = watchRulesFile({ path, logger: recordingLogger().logger, pollMs: 100, watch: false });
+    file = watchRulesFile({ path, logger: recordingLogger(), pollMs: 100, watch: false });
     await write({ rules: [{ percent: 100 }] });
     await eventually(() => expect(routeOrder(file!.current().rules, other)).toBe('sandbox'), 3_000);
   });
 
   it('an unchanged file is not reloaded (the version counts real changes)', async () => {
     await write({ rules: [{ consumerIds: ['c-beta'] }] });
-    file = watchRulesFile({ path, logger: recordingLogger().logger, pollMs: 50 });
+    file = watchRulesFile({ path, logger: recordingLogger(), pollMs: 50 });
     await write({ rules: [{ consumerIds: ['c-beta'] }] });
     await new Promise((r) => setTimeout(r, 300));
     await file.check();
@@ -96,7 +90,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
     await replace({ rules: [{ consumerIds: ['c-beta'] }] });
     const log = recordingLogger();
     const refused: string[] = [];
-    file = watchRulesFile({ path, logger: log.logger, pollMs: 50, onRefused: (m) => refused.push(m) });
+    file = watchRulesFile({ path, logger: log, pollMs: 50, onRefused: (m) => refused.push(m) });
     const good = file.current();
 
     // Replaced whole each time, so no read can catch a text half-written (counted below).
@@ -114,7 +108,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
     await new Promise((r) => setTimeout(r, 300)); // several polls of the same bad text
     expect(log.messages('sandbox rules file refused: keeping the rules in force')).toHaveLength(2);
     expect(refused).toHaveLength(2);
-    expect(log.messages('sandbox rules file refused: keeping the rules in force')[1]).toMatchObject({ inForce: 1, level: 50 });
+    expect(log.messages('sandbox rules file refused: keeping the rules in force')[1]).toMatchObject({ level: 'error', fields: { inForce: 1 } });
 
     await replace({ rules: [{ consumerIds: ['c-other'] }] });
     await eventually(() => expect(file!.current().version).toBe(2));
@@ -124,7 +118,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
 
   it('a file deleted keeps the rules in force; a missing file at start means main until it appears', async () => {
     const log = recordingLogger();
-    file = watchRulesFile({ path, logger: log.logger, pollMs: 50 });
+    file = watchRulesFile({ path, logger: log, pollMs: 50 });
     expect(file.current().version).toBe(0);
     expect(log.messages('sandbox rules file is missing: keeping the rules in force')).toHaveLength(1);
     await write({ rules: [{ consumerIds: ['c-beta'] }] });
@@ -140,7 +134,7 @@ describe('the sandbox rules file, reloaded without a restart', () => {
     const second = { rules: [{ consumerIds: Array.from({ length: 3_000 }, (_, i) => `c-${i}`) }, { merchantIds: ['m-9'] }] };
     await write(first);
     let partialReads = 0;
-    file = watchRulesFile({ path, logger: recordingLogger().logger, pollMs: 5, onRefused: () => { partialReads += 1; } });
+    file = watchRulesFile({ path, logger: recordingLogger(), pollMs: 5, onRefused: () => { partialReads += 1; } });
     const seen = new Set<number>();
     const sample = setInterval(() => seen.add(file!.current().rules.rules.length), 1);
     // Rewritten in place, in small pieces, with pauses: the watcher reads it mid-way many times.

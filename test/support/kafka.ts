@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { createMockTopic } from '../../cluster/local/kafka/mock-control.js';
 import type { Kafka } from 'kafkajs';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
-import type { Logger } from '../../src/messaging/logger.js';
+import { recordingLogger } from './recording-logger.js';
 import { ensureTopics } from '../../src/messaging/topic-admin.js';
 
 /** What test/setup/kafka.global.ts hands every test file. */
@@ -49,21 +49,4 @@ export async function createTestTopic(prefix: string, partitions: number): Promi
     await ensureTopics(kafka, [{ topic: name, numPartitions: partitions }], logger);
   }
   return name;
-}
-
-export interface LogRecord {
-  level: keyof Logger;
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-/** A Logger that keeps what it is given, so tests stay quiet and can assert on logs. */
-export function recordingLogger(): Logger & { records: LogRecord[] } {
-  const records: LogRecord[] = [];
-  const at =
-    (level: keyof Logger) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      records.push({ level, fields, message });
-    };
-  return { records, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }

@@ -2,7 +2,7 @@ import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { OrderState } from '../../actors/order/order-state.js';
 import { createOrderRuntime, type OrderRuntime } from '../../actors/order-runtime.js';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
-import type { RetryPolicy } from '../../actors/retry-policy.js';
+import type { RetryOverride } from '../../actors/steps/step-runner.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
@@ -15,7 +15,7 @@ import type { Client } from 'cassandra-driver';
 import { Registry } from 'prom-client';
 import { createOrderMetrics } from '../../actors/order-metrics.js';
 
-export const fastRetries: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40 };
+export const fastRetries: RetryOverride = { maxAttempts: 4, initialMs: 10, maxMs: 40 };
 
 export interface NodeUnderTest {
   nodeId: string;
@@ -34,7 +34,7 @@ export interface OrderHarness {
   keyspace: string;
   /** A node: an actor system with its own registry over the shared keyspace and downstream. */
   node(nodeId: string, opts?: {
-    steps?: (real: CheckoutSteps) => CheckoutSteps; stepPolicy?: RetryPolicy; snapshotEvery?: number;
+    steps?: (real: CheckoutSteps) => CheckoutSteps; retryOverride?: RetryOverride; snapshotEvery?: number;
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
   }): NodeUnderTest;
@@ -61,7 +61,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
     const runtime = createOrderRuntime({
       nodeId, client: ks.client, keyspace: ks.keyspace, shards: 12, counters,
       steps: opts.steps ? opts.steps(realSteps) : realSteps,
-      stepPolicy: opts.stepPolicy ?? fastRetries,
+      retryOverride: opts.retryOverride ?? fastRetries,
       snapshotEvery: opts.snapshotEvery ?? 50,
       lingerMs: 60_000,
       logger: silentLogger(),
