@@ -2,9 +2,9 @@ import type { PricedOrder } from '../../src/domain/order.js';
 import type { StepName } from '../../src/domain/checkout-steps.js';
 
 /**
- * What the journal holds for an order. Every event carries its schema version `v` so that a
- * journal written by an older build stays readable: add a version, keep the upcaster, never
- * rewrite history.
+ * What the journal holds for an order. Every event carries its schema version `v`, so a later
+ * shape can be added beside this one (with an upcaster from v1 in `decodeOrderEvent`) without
+ * rewriting history. There is one version so far.
  */
 export type OrderEvent =
   | { type: 'OrderPlaced'; v: 1; order: PricedOrder; at: number; node: string }
@@ -23,7 +23,7 @@ const knownTypes: ReadonlySet<string> = new Set<OrderEventType>([
   'OrderPlaced', 'StepSucceeded', 'StepFailed', 'CancelRequested', 'StepCompensated', 'OrderClosed',
 ]);
 
-/** Decodes a stored event, upcasting older versions; throws on anything it does not know. */
+/** Decodes a stored event; throws on a type or version it does not know (a row from a newer build). */
 export function decodeOrderEvent(type: string, version: number, payload: string): OrderEvent {
   if (!knownTypes.has(type)) throw new Error(`unknown order event type ${type}`);
   if (version !== CURRENT_EVENT_VERSION) throw new Error(`unsupported ${type} version ${version}`);
