@@ -139,7 +139,7 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
 }
 
 /** utime + stime of a process from /proc (children's time not included), in seconds. */
-async function processCpuSeconds(pid: number): Promise<number> {
+export async function processCpuSeconds(pid: number): Promise<number> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -4,6 +4,9 @@ import type { BenchCluster } from './bench-cluster.js';
 import { cpuShare } from './bench-cluster.js';
 import { summarize, type Summary } from '../../src/load/stats.js';
 
+/** What a rate run drives: our bench cluster, or anything shaped like it (bench:peer's Restate). */
+export type RateTarget = Pick<BenchCluster, 'place' | 'terminal' | 'waitTerminal' | 'cpuSeconds'>;
+
 export interface RateRun {
   ratePerSec: number;
   offered: number;
@@ -20,6 +23,8 @@ export interface RateRun {
   /** Terminal orders per second, from the first arrival to the last terminal status. */
   completedPerSec: number;
   cpu: Record<string, string>;
+  /** CPU seconds each process used during the run (load and drain). */
+  cpuSeconds: Record<string, number>;
   /** Accepted orders with their scheduled arrival and answer time (Date.now ms). */
   placed: Array<{ orderId: string; scheduledAt: number; ackAt: number }>;
 }
@@ -28,7 +33,7 @@ export interface RateRun {
  * One fixed arrival rate for `durationMs` (bounded open loop: latency counts from the scheduled
  * arrival), then waits for the accepted orders to finish.
  */
-export async function runAtRate(bench: BenchCluster, ratePerSec: number, durationMs: number, drainMs = 60_000): Promise<RateRun> {
+export async function runAtRate(bench: RateTarget, ratePerSec: number, durationMs: number, drainMs = 60_000): Promise<RateRun> {
   const cpuBefore = await bench.cpuSeconds();
   const startedAt = Date.now();
   const report = await runOpenLoop({ ratePerSec, durationMs, maxInFlight: 5_000, clock: Date.now, fire: (i) => bench.place(i) });
@@ -58,6 +63,7 @@ export async function runAtRate(bench: BenchCluster, ratePerSec: number, duratio
     e2eMs: summarize(e2e), completed, notTerminal: open.length,
     completedPerSec: Math.round((e2e.length / Math.max(0.001, (lastAt - startedAt) / 1000)) * 10) / 10,
     cpu: cpuShare(cpuBefore, cpuAfter, seconds),
+    cpuSeconds: Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, cpuAfter[k]! - (cpuBefore[k] ?? 0)])),
     placed: accepted.map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
   };
 }
