@@ -12,8 +12,8 @@ import type { BenchCluster } from '../bench-cluster.js';
 import { isTerminal } from '../../../src/domain/order.js';
 import { runOpenLoop } from '../../../src/load/open-loop.js';
 import { percentile } from '../../../src/load/stats.js';
-import type { DownstreamClients } from '../../../src/downstream/downstream-clients.js';
-import { foldJournal, readJournals, readWholeLedger } from '../../../test/support/chaos-check.js';
+import type { DownstreamClients } from '../../../src/clients/downstream-clients.js';
+import { foldJournal, readJournals, readWholeLedger } from '../../local/chaos/chaos-check.js';
 import type { PeerSystem } from './peer-system.js';
 
 export interface KillRound {

@@ -6,7 +6,7 @@
  */
 import './with-resolvers-polyfill.js';
 import { grpcCheckoutSteps } from '../../../src/clients/grpc-checkout-steps.js';
-import { createDownstreamClients } from '../../../src/downstream/downstream-clients.js';
+import { createDownstreamClients } from '../../../src/clients/downstream-clients.js';
 import { createOrderPricer } from '../../../src/pricing/price-order.js';
 import { peerCheckoutObject } from './peer-checkout.js';
 import { loadRestateSdk } from './restate-sdk-types.js';

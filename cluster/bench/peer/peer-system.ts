@@ -10,12 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectPath } from '../../../src/config/paths.js';
 import type { OrderStatus } from '../../../src/domain/order.js';
-import { createDownstreamClients, type DownstreamClients } from '../../../src/downstream/downstream-clients.js';
+import { createDownstreamClients, type DownstreamClients } from '../../../src/clients/downstream-clients.js';
 import { validatePlaceOrder } from '../../../src/edge/place-order-validation.js';
 import type { PlaceOrderRequest__Output } from '../../../src/generated/checkout/v1/PlaceOrderRequest.js';
 import { placeRequest } from '../../../src/load/demo-orders.js';
-import { freePorts } from '../../cassandra/free-port.js';
-import { startServiceProcess, type LogLine, type ServiceProcess } from '../../service-process.js';
+import { freePorts } from '../../local/cassandra/free-port.js';
+import { startServiceProcess, type LogLine, type ServiceProcess } from '../../local/service-process.js';
 import { processCpuSeconds, type Terminal } from '../bench-cluster.js';
 import { createIngressClient } from './ingress-client.js';
 import { PEER_HANDLER, PEER_OBJECT, type PeerCheckoutResult } from './peer-checkout.js';
@@ -45,7 +45,7 @@ export async function startPeerSystem(opts: { install: PeerInstall; log: (messag
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); stops.length = 0; };
   try {
     const downstreamProc = await startServiceProcess({
-      name: 'downstream', entry: 'dist/src/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: join(dir, 'downstream.log'),
+      name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: join(dir, 'downstream.log'),
       env: { ...process.env, LOG_LEVEL: 'warn' },
     });
     stops.push(() => downstreamProc.stop());

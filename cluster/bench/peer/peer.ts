@@ -14,7 +14,7 @@
  *   --skip-ours / --skip-peer    one system only (no ratio table)
  */
 import { Command } from 'commander';
-import { createDownstreamClients } from '../../../src/downstream/downstream-clients.js';
+import { createDownstreamClients } from '../../../src/clients/downstream-clients.js';
 import { table } from '../../../src/load/stats.js';
 import { startBenchCluster, STEP_LATENCY } from '../bench-cluster.js';
 import { runAtRate, type RateRun, type RateTarget } from '../rate-run.js';

@@ -5,8 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePorts } from '../../cassandra/free-port.js';
-import { spawnParentBound, type ParentBoundProcess } from '../../cassandra/parent-bound-process.js';
+import { freePorts } from '../../local/cassandra/free-port.js';
+import { spawnParentBound, type ParentBoundProcess } from '../../local/cassandra/parent-bound-process.js';
 
 export interface RestateServer {
   process: ParentBoundProcess;
