@@ -60,6 +60,8 @@ export function killRows(rounds: readonly KillRound[]): Array<Record<string, str
 export interface Ratios {
   /** Highest sustained completed/s, zero-latency downstreams (a lower bound for a system that sustained every rate tried). */
   throughput: number;
+  /** Which completed/s the throughput ratio divides: both systems' highest sustained, or (when either sustained none) their peaks. */
+  throughputBasis: 'highest sustained' | 'peak completed/s';
   /** At the lowest rate both ran with step latencies: (e2e − critical path) ours ÷ peer. */
   p50Overhead: number;
   p99Overhead: number;
@@ -82,11 +84,19 @@ export function ratios(ours: SystemResult, peer: SystemResult, criticalMs: numbe
   const l = common('latency');
   const over = (r: RateRun | undefined, q: 'p50' | 'p99') => (r ? r.e2eMs[q] - criticalMs : undefined);
   return {
-    throughput: ratio(highestSustained(ours.zero)?.completedPerSec ?? 0, highestSustained(peer.zero)?.completedPerSec),
+    ...throughputRatio(ours.zero, peer.zero),
     p50Overhead: ratio(over(l.o, 'p50'), over(l.p, 'p50')), p99Overhead: ratio(over(l.o, 'p99'), over(l.p, 'p99')),
     p50OverheadZero: ratio(z.o?.e2eMs.p50, z.p?.e2eMs.p50), p99OverheadZero: ratio(z.o?.e2eMs.p99, z.p?.e2eMs.p99),
     ackP50: ratio(z.o?.ackMs.p50, z.p?.ackMs.p50), ackP99: ratio(z.o?.ackMs.p99, z.p?.ackMs.p99),
     cpuPerOrder: ratio(z.o ? cpuPerOrder(z.o).total : undefined, z.p ? cpuPerOrder(z.p).total : undefined),
     atRate: { zero: z.rate, latency: l.rate },
   };
+}
+
+function throughputRatio(ours: readonly RateRun[], peer: readonly RateRun[]): Pick<Ratios, 'throughput' | 'throughputBasis'> {
+  const o = highestSustained(ours);
+  const p = highestSustained(peer);
+  if (o && p) return { throughput: ratio(o.completedPerSec, p.completedPerSec), throughputBasis: 'highest sustained' };
+  const peak = (runs: readonly RateRun[]) => (runs.length ? Math.max(...runs.map((r) => r.completedPerSec)) : undefined);
+  return { throughput: ratio(peak(ours), peak(peer)), throughputBasis: 'peak completed/s' };
 }
