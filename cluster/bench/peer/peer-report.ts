@@ -61,7 +61,7 @@ export interface Ratios {
   /** Highest sustained completed/s, zero-latency downstreams (a lower bound for a system that sustained every rate tried). */
   throughput: number;
   /** Which completed/s the throughput ratio divides: both systems' highest sustained, or (when either sustained none) their peaks. */
-  throughputBasis: 'highest sustained' | 'peak completed/s';
+  throughputBasis: 'highest sustained' | 'peak completed/s among the rates each ran';
   /** At the lowest rate both ran with step latencies: (e2e − critical path) ours ÷ peer. */
   p50Overhead: number;
   p99Overhead: number;
@@ -98,5 +98,5 @@ function throughputRatio(ours: readonly RateRun[], peer: readonly RateRun[]): Pi
   const p = highestSustained(peer);
   if (o && p) return { throughput: ratio(o.completedPerSec, p.completedPerSec), throughputBasis: 'highest sustained' };
   const peak = (runs: readonly RateRun[]) => (runs.length ? Math.max(...runs.map((r) => r.completedPerSec)) : undefined);
-  return { throughput: ratio(peak(ours), peak(peer)), throughputBasis: 'peak completed/s' };
+  return { throughput: ratio(peak(ours), peak(peer)), throughputBasis: 'peak completed/s among the rates each ran' };
 }
