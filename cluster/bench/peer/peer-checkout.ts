@@ -6,7 +6,8 @@
  * answer undoes the completed steps newest first (each undo a `ctx.run`, retried until it
  * succeeds) and ends FAILED; a transient one is retried by Restate's own retry policy.
  */
-import { checkoutFlow, type CheckoutSteps, type StepDefinition } from '../../../actors/order/checkout-flow.js';
+import { checkoutFlow, type StepDefinition } from '../../../actors/order/checkout-flow.js';
+import type { CheckoutSteps } from '../../../src/domain/checkout-steps.js';
 import { FatalError } from '../../../src/domain/errors.js';
 import type { PricedOrder } from '../../../src/domain/order.js';
 import type { PlaceOrderInput } from '../../../src/domain/place-order.js';
