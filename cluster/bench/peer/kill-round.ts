@@ -23,6 +23,8 @@ export interface KillRound {
   accepted: number;
   placeErrors: number;
   inFlightAtKill: number;
+  /** Peer: kill → the new service process ready (ours: not restarted during the round). */
+  restartedAfterMs: number | null;
   /** Of those, how many progressed again (the rest never did: stuck or lost). */
   resumed: number;
   firstResumedMs: number | null;
@@ -39,18 +41,18 @@ const LOAD_MS = 20_000;
 const KILL_AFTER_MS = 6_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Driven { ids: string[]; scheduled: Map<string, number>; errors: number; inFlight: string[]; killedAt: number }
+interface Driven { ids: string[]; scheduled: Map<string, number>; errors: number; inFlight: string[]; killedAt: number; restartedAfterMs: number | null }
 
 /** Load for LOAD_MS, `kill` at KILL_AFTER_MS; the orders accepted before the kill and not terminal then are in flight. */
-async function drive(target: Pick<BenchCluster, 'place' | 'terminal'>, rate: number, kill: () => Promise<number>): Promise<Driven> {
+async function drive(target: Pick<BenchCluster, 'place' | 'terminal'>, rate: number, kill: () => Promise<{ killedAt: number; readyAt?: number }>): Promise<Driven> {
   const ackAt = new Map<string, number>();
   const load = runOpenLoop({ ratePerSec: rate, durationMs: LOAD_MS, clock: Date.now, fire: async (i) => { const id = await target.place(i); ackAt.set(id, Date.now()); return id; } });
   await sleep(KILL_AFTER_MS);
-  const killedAt = await kill();
+  const { killedAt, readyAt } = await kill();
   const inFlight = [...ackAt].filter(([id, at]) => at <= killedAt && !((target.terminal.get(id)?.seenAt ?? Infinity) <= killedAt)).map(([id]) => id);
   const report = await load;
   const ok = report.results.filter((r) => r.ok);
-  return { ids: ok.map((r) => r.value!), scheduled: new Map(ok.map((r) => [r.value!, r.scheduledAt])), errors: report.results.length - ok.length, inFlight, killedAt };
+  return { ids: ok.map((r) => r.value!), scheduled: new Map(ok.map((r) => [r.value!, r.scheduledAt])), errors: report.results.length - ok.length, inFlight, killedAt, restartedAfterMs: readyAt === undefined ? null : readyAt - killedAt };
 }
 
 async function captureMismatches(admin: DownstreamClients['admin'], ids: readonly string[], terminal: BenchCluster['terminal']): Promise<number> {
@@ -63,7 +65,7 @@ function finish(system: KillRound['system'], victim: string, rate: number, d: Dr
   const affected = new Set(d.inFlight);
   const e2e = (pred: (id: string) => boolean) => d.ids.filter(pred).map((id) => (terminal.get(id)?.seenAt ?? Number.NaN) - d.scheduled.get(id)!).filter(Number.isFinite);
   return {
-    system, victim, ratePerSec: rate, accepted: d.ids.length, placeErrors: d.errors, inFlightAtKill: affected.size, resumed: resumeMs.length,
+    system, victim, ratePerSec: rate, accepted: d.ids.length, placeErrors: d.errors, inFlightAtKill: affected.size, restartedAfterMs: d.restartedAfterMs, resumed: resumeMs.length,
     firstResumedMs: resumeMs.length ? Math.min(...resumeMs) : null, allResumedMs: resumeMs.length ? Math.max(...resumeMs) : null,
     notTerminal: open.length, captureMismatches: mismatches,
     affectedE2eP99: percentile(e2e((id) => affected.has(id)), 99), othersE2eP99: percentile(e2e((id) => !affected.has(id)), 99),
@@ -72,7 +74,7 @@ function finish(system: KillRound['system'], victim: string, rate: number, d: Dr
 
 export async function killRoundOurs(bench: BenchCluster, admin: DownstreamClients['admin'], rate: number): Promise<KillRound> {
   const victim = bench.cluster.nodes[1] ?? bench.cluster.nodes[0]!;
-  const d = await drive(bench, rate, async () => { const at = Date.now(); await bench.cluster.kill(victim); return at; });
+  const d = await drive(bench, rate, async () => { const killedAt = Date.now(); await bench.cluster.kill(victim); return { killedAt }; });
   const open = await bench.waitTerminal(d.ids, 60_000);
   const journals = await readJournals(bench.db, bench.cluster.config.CASSANDRA_KEYSPACE, d.ids);
   const resumeMs: number[] = [];
@@ -96,7 +98,7 @@ export async function killRoundPeer(peer: PeerSystem, rate: number): Promise<Kil
     if (line.msg === 'step' && id && Number(line.at) > killedAt && !firstStepAfterKill.has(id)) firstStepAfterKill.set(id, Number(line.at));
   });
   try {
-    const d = await drive(peer, rate, async () => { const r = await peer.killAndRestartService({ progressLog: true }); killedAt = r.killedAt; return r.killedAt; });
+    const d = await drive(peer, rate, async () => { killedAt = Date.now(); const r = await peer.killAndRestartService({ progressLog: true }); killedAt = r.killedAt; return r; });
     const open = await peer.waitTerminal(d.ids, 60_000);
     const resumeMs: number[] = [];
     for (const id of d.inFlight) {

@@ -51,7 +51,7 @@ export function cpuRows(result: SystemResult): Array<Record<string, string | num
 
 export function killRows(rounds: readonly KillRound[]): Array<Record<string, string | number>> {
   return rounds.map((k) => ({
-    system: k.system, victim: k.victim, 'rate/s': k.ratePerSec, accepted: k.accepted, 'in flight at kill': k.inFlightAtKill, resumed: k.resumed,
+    system: k.system, victim: k.victim, 'rate/s': k.ratePerSec, accepted: k.accepted, 'in flight at kill': k.inFlightAtKill, 'restarted after ms': k.restartedAfterMs ?? 'no', resumed: k.resumed,
     'first resumed ms': k.firstResumedMs ?? '-', 'all resumed ms': k.allResumedMs ?? '-', 'not terminal': k.notTerminal,
     'capture mismatches': k.captureMismatches, 'affected e2e p99': k.affectedE2eP99, 'others e2e p99': k.othersE2eP99, 'place errors': k.placeErrors,
   }));
