@@ -83,12 +83,14 @@ describe('fault injection', () => {
 
   it('a rate of 0.5 fails roughly half of the calls', async () => {
     await h.clients.admin.setFaults({ rules: [{ target: 'catalog.GetMerchant', kind: 'UNAVAILABLE', rate: 0.5 }], seed: 7 });
-    const outcomes = await Promise.all(
-      Array.from({ length: 400 }, () => h.clients.catalog.getMerchant({ merchantId: 'm-1' }).then(() => 0, () => 1)),
-    );
-    const failed = outcomes.reduce<number>((n, x) => n + x, 0);
-    expect(failed).toBeGreaterThan(150);
-    expect(failed).toBeLessThan(250);
+    // Only calls the server answered count: one that ran out of time on a busy machine says nothing about the rule.
+    const outcomes = await Promise.all(Array.from({ length: 400 }, () => h.clients.catalog.getMerchant({ merchantId: 'm-1' })
+      .then(() => 'ok' as const, (e: { code?: number }) => (e.code === status.UNAVAILABLE ? 'failed' as const : 'no answer' as const))));
+    const answered = outcomes.filter((o) => o !== 'no answer').length;
+    const failed = outcomes.filter((o) => o === 'failed').length;
+    expect(answered).toBeGreaterThanOrEqual(200);
+    expect(failed / answered).toBeGreaterThan(0.375);
+    expect(failed / answered).toBeLessThan(0.625);
   });
 
   it('the same seed fails the same calls', async () => {
