@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { isTerminal } from '../domain/order.js';
+import { isTerminal, type OrderStatus } from '../domain/order.js';
 import type { CheckoutServiceHandlers } from '../generated/checkout/v1/CheckoutService.js';
 import type { StatusCodec } from '../grpc/status-details.js';
 import type { Logger } from '../observability/logger.js';
@@ -55,6 +55,12 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
     throw notFound('order');
   };
 
+  /** A replayed PlaceOrder tells where its order is now (it may have finished long ago), not PLACED. */
+  const currentStatus = async (orderId: string): Promise<OrderStatus> => {
+    const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId).catch(() => undefined));
+    return view?.status ?? 'PLACED';
+  };
+
   return {
     PlaceOrder(call, callback) {
       const abort = new AbortController();
@@ -63,7 +69,8 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
         const principal = await authenticate(call.metadata, deps.tokens);
         const input = validatePlaceOrder(call.request, principal);
         const accepted = await deps.place(input, abort.signal);
-        return { orderId: accepted.orderId, status: 'PLACED' as const, total: { currency: accepted.currency, minor: accepted.totalMinor }, replayed: accepted.replayed };
+        const status = accepted.replayed ? await currentStatus(accepted.orderId) : 'PLACED';
+        return { orderId: accepted.orderId, status, total: { currency: accepted.currency, minor: accepted.totalMinor }, replayed: accepted.replayed };
       })().then((res) => callback(null, res), (err: unknown) => callback(fail(err, call)));
     },
 

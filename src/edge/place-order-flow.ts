@@ -4,8 +4,8 @@ import { BusinessRejection, TransientError, type PreconditionViolation } from '.
 import type { PricedOrder } from '../domain/order.js';
 import type { PlaceOrderInput } from '../domain/place-order.js';
 import type { Logger } from '../observability/logger.js';
+import type { IdempotencyStore, KeyOutcome, Reservation } from '../storage/idempotency-store.js';
 import { retry, type RetryPolicy } from '../resilience/retry.js';
-import type { IdempotencyStore, KeyOutcome } from '../storage/idempotency-store.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
 import { orderView } from '../../actors/order/order-view.js';
 import type { OrderView } from '../domain/order-view.js';
@@ -31,8 +31,11 @@ export interface PlaceOrderFlowDeps {
    * Longer than any live request runs (pricing deadlines plus the Kafka send's retry budget).
    */
   staleAfterMs?: number;
-  logger?: Pick<Logger, 'warn'>;
+  /** How recording an accepted outcome is retried in the background (default: 20 tries, 400 ms doubling to 10 s). */
+  recordRetry?: RetryPolicy;
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
+
 
 interface StoredRejection { reason: string; message: string; violations: PreconditionViolation[]; metadata: Record<string, string> }
 
@@ -42,10 +45,15 @@ export function requestHash(input: PlaceOrderInput): string {
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-const RECORD_RETRY: RetryPolicy = { maxAttempts: 20, backoff: { initialMs: 400, maxMs: 10_000 } };
+const DEFAULT_RECORD_RETRY: RetryPolicy = { maxAttempts: 20, backoff: { initialMs: 400, maxMs: 10_000 } };
 
-async function recordWithRetry(write: () => Promise<void>, onError: (err: unknown) => void): Promise<void> {
-  await retry(write, RECORD_RETRY, { onAttemptFailed: (_attempt, err) => onError(err) });
+/**
+ * Records an accepted order's outcome, retrying with backoff. Giving up is reported through
+ * `onGaveUp` (the key then replays nothing, and a retry with it waits, then takes the order over).
+ */
+async function recordWithRetry(write: () => Promise<void>, policy: RetryPolicy, hooks: { onError(err: unknown, attempt: number): void; onGaveUp(err: unknown): void }): Promise<void> {
+  const result = await retry(write, policy, { onAttemptFailed: (attempt, err) => hooks.onError(err, attempt) });
+  if (!result.ok && result.stop !== 'abandoned') hooks.onGaveUp(result.error);
 }
 
 function canonicalJson(value: unknown): string {
@@ -66,6 +74,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   const pollMs = deps.pollMs ?? 50;
   const maxWaitMs = deps.maxWaitMs ?? 5_000;
   const staleAfterMs = deps.staleAfterMs ?? 15_000;
+  const recordRetry = deps.recordRetry ?? DEFAULT_RECORD_RETRY;
   /** Same-node duplicates join the running request instead of polling Cassandra. */
   const running = new Map<string, Promise<Accepted>>();
 
@@ -75,44 +84,74 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     throw new BusinessRejection(r.reason, r.message, r.violations, r.metadata);
   };
 
-  const waitForOutcome = async (input: PlaceOrderInput, hash: string, signal?: AbortSignal): Promise<Accepted> => {
+  /**
+   * Settles what this request does with its key: place anew (free key, or a key whose earlier
+   * request was rejected for a different request), replay the outcome (same request), take over
+   * a reservation whose request died or whose send's outcome is unknown (same order id), wait
+   * while the holder runs, or refuse a different request.
+   */
+  const claim = async (input: PlaceOrderInput, hash: string, signal?: AbortSignal): Promise<Accepted> => {
     const { consumerId, idempotencyKey: key } = input;
     const giveUpAt = Date.now() + maxWaitMs;
-    for (;;) {
-      if (signal?.aborted || Date.now() > giveUpAt) throw idempotencyKeyInProgress();
-      await new Promise((r) => setTimeout(r, pollMs));
-      const now = await deps.idempotency.read(consumerId, key);
-      if (!now) throw new TransientError('the earlier request with this key failed; retry');
-      if (now.kind === 'taken' && now.requestHash !== hash) throw idempotencyKeyReused();
-      if (now.kind === 'taken' && now.outcome) return replay(now.outcome);
-      if (now.kind === 'taken' && Date.now() - now.reservedAt > staleAfterMs) {
-        const reservedAt = await deps.idempotency.takeOver(consumerId, key, hash, now.orderId, now.reservedAt);
-        if (reservedAt !== undefined) return firstTime(input, now.orderId, reservedAt, signal, true);
+    let held: Reservation | undefined;
+    for (let first = true; ; first = false) {
+      if (!first) {
+        if (signal?.aborted || Date.now() > giveUpAt) throw idempotencyKeyInProgress();
+        await new Promise((r) => setTimeout(r, pollMs));
+        held = await deps.idempotency.read(consumerId, key);
+      }
+      if (!held) {
+        const orderId = deps.newOrderId(input);
+        const reservation = await deps.idempotency.reserve(consumerId, key, hash, orderId);
+        if (reservation.kind === 'reserved') return firstTime(input, orderId, reservation.reservedAt, signal);
+        held = reservation;
+      }
+      if (held.kind !== 'taken') continue;
+      if (held.requestHash !== hash) {
+        // A rejected request never made an order: its key serves a corrected request.
+        if (held.outcome?.kind !== 'rejected') throw idempotencyKeyReused();
+        const orderId = deps.newOrderId(input);
+        const reservedAt = await deps.idempotency.replaceRejected(consumerId, key, held, hash, orderId);
+        if (reservedAt !== undefined) return firstTime(input, orderId, reservedAt, signal);
+        continue;
+      }
+      if (held.outcome) return replay(held.outcome);
+      if (Date.now() - held.reservedAt > staleAfterMs) {
+        const reservedAt = await deps.idempotency.takeOver(consumerId, key, hash, held.orderId, held.reservedAt);
+        if (reservedAt !== undefined) return firstTime(input, held.orderId, reservedAt, signal, true);
       }
     }
   };
 
-  /** `takenOver`: the dead holder may have queued this order id already, so the key is never released. */
-  const firstTime = async (input: PlaceOrderInput, orderId: string, reservedAt: number, signal?: AbortSignal, takenOver = false): Promise<Accepted> => {
+  /**
+   * `mayBeQueued`: the order id may already be on Kafka (a dead holder's, or our own earlier
+   * send's), so the key is never released, only abandoned for a retry to take over.
+   */
+  const firstTime = async (input: PlaceOrderInput, orderId: string, reservedAt: number, signal?: AbortSignal, mayBeQueued = false): Promise<Accepted> => {
     const { consumerId, idempotencyKey: key } = input;
-    const release = () => (takenOver ? Promise.resolve() : deps.idempotency.release(consumerId, key).catch(() => undefined));
+    const abandon = () => deps.idempotency.abandon(consumerId, key, reservedAt).catch((err: unknown) =>
+      deps.logger?.warn({ orderId, err }, 'could not mark an idempotency key for takeover; a retry takes it over once it is stale'));
+    const giveBack = () => (mayBeQueued ? abandon() : deps.idempotency.release(consumerId, key).catch(() => undefined));
     let order: PricedOrder;
     try {
       order = (await deps.price(input, orderId, { signal })).order;
     } catch (err) {
-      if (err instanceof BusinessRejection) {
+      if (err instanceof BusinessRejection && !mayBeQueued) {
         const stored: StoredRejection = { reason: err.reason, message: err.customerMessage, violations: err.violations, metadata: err.metadata };
         await deps.idempotency.complete(consumerId, key, { kind: 'rejected', reason: err.reason, error: JSON.stringify(stored) }, reservedAt);
       } else {
-        await release();
+        // A rejection is not recorded for an order that may exist: that would tell a false story.
+        await giveBack();
       }
       throw err;
     }
     try {
       await deps.publishPlace(order);
     } catch (err) {
-      await release();
-      throw new TransientError('could not queue the order; nothing was charged, retry', err);
+      // Kafka may have written it anyway (an ack lost): the retry must place this same order id,
+      // which the order's owner then ignores as a duplicate, never a second order.
+      await abandon();
+      throw new TransientError('could not confirm the order was queued; retry with the same idempotency key', err);
     }
     const placed = applyOrderEvent(emptyOrderState, { type: 'OrderPlaced', v: 1, order, at: order.placedAt, node: 'edge' });
     const view = orderView(orderId, placed);
@@ -120,8 +159,11 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     const outcome: KeyOutcome = { kind: 'accepted', orderId, totalMinor: order.totalMinor, currency: order.currency };
     // The order is accepted once Kafka has it: a failure to record that must not turn into an
     // error (the client would retry into a key that looks busy); it is retried in the background.
-    void recordWithRetry(() => deps.idempotency.complete(consumerId, key, outcome, reservedAt), (err) =>
-      deps.logger?.warn({ orderId, err }, 'could not record an accepted order under its idempotency key yet; retrying'));
+    void recordWithRetry(() => deps.idempotency.complete(consumerId, key, outcome, reservedAt), recordRetry, {
+      onError: (err, attempt) => deps.logger?.warn({ orderId, attempt, err }, 'could not record an accepted order under its idempotency key yet; retrying'),
+      onGaveUp: (err) => deps.logger?.error({ orderId, consumerId, err },
+        'gave up recording an accepted order under its idempotency key: a retry with that key takes the order over once the key is stale'),
+    });
     return { orderId, totalMinor: order.totalMinor, currency: order.currency, replayed: false };
   };
 
@@ -131,14 +173,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
       const slot = `${input.consumerId}\u0000${input.idempotencyKey}\u0000${hash}`;
       const joined = running.get(slot);
       if (joined) return { ...(await joined), replayed: true };
-      const attempt = (async () => {
-        const orderId = deps.newOrderId(input);
-        const reservation = await deps.idempotency.reserve(input.consumerId, input.idempotencyKey, hash, orderId);
-        if (reservation.kind === 'reserved') return firstTime(input, orderId, reservation.reservedAt, signal);
-        if (reservation.requestHash !== hash) throw idempotencyKeyReused();
-        if (reservation.outcome) return replay(reservation.outcome);
-        return waitForOutcome(input, hash, signal);
-      })();
+      const attempt = claim(input, hash, signal);
       running.set(slot, attempt);
       try {
         return await attempt;

@@ -27,7 +27,23 @@ export interface IdempotencyStore {
    * Returns the new reservedAt, or undefined if another request got there first.
    */
   takeOver(consumerId: string, key: string, requestHash: string, orderId: string, staleReservedAt: number): Promise<number | undefined>;
+  /**
+   * Marks a reservation whose request stopped after it may have queued its order (a Kafka send
+   * whose outcome is unknown) as free to take over at once: a retry then keeps its order id and
+   * converges on that order, instead of waiting out the stale period. Best effort: if it fails,
+   * the reservation simply goes stale later.
+   */
+  abandon(consumerId: string, key: string, reservedAt: number): Promise<void>;
+  /**
+   * Gives a key whose request was rejected before any order existed to a different request, if
+   * the rejected one is still the row's (same hash and reservedAt). Returns the new reservedAt,
+   * or undefined if another request changed the row first.
+   */
+  replaceRejected(consumerId: string, key: string, rejected: { requestHash: string; reservedAt: number }, requestHash: string, orderId: string): Promise<number | undefined>;
 }
+
+/** The reservedAt of an abandoned reservation: older than any stale period. */
+export const ABANDONED_AT = 0;
 
 /**
  * Idempotency keys scoped to the consumer, in Cassandra: a conditional insert reserves a key for
@@ -95,6 +111,22 @@ export function createIdempotencyStore(opts: { client: Client; keyspace: string;
       const rs = await client.execute(
         `UPDATE ${ks}.idempotency_keys USING TTL ${ttlSeconds} SET request_hash = ?, order_id = ?, created_at = ? WHERE consumer_id = ? AND idempotency_key = ? IF created_at = ? AND outcome = null`,
         [requestHash, orderId, BigInt(reservedAt), consumerId, key, BigInt(staleReservedAt)], lwt);
+      return rs.wasApplied() ? reservedAt : undefined;
+    }),
+    abandon: transient('abandon', async (consumerId: string, key: string, reservedAt: number): Promise<void> => {
+      counters.count('lwt', 'idempotency_keys');
+      const remaining = Math.max(1, ttlSeconds - Math.floor((clock() - reservedAt) / 1000));
+      await client.execute(
+        `UPDATE ${ks}.idempotency_keys USING TTL ${remaining} SET created_at = ? WHERE consumer_id = ? AND idempotency_key = ? IF created_at = ? AND outcome = null`,
+        [BigInt(ABANDONED_AT), consumerId, key, BigInt(reservedAt)], lwt);
+    }),
+    replaceRejected: transient('replace a rejection', async (consumerId: string, key: string, rejected: { requestHash: string; reservedAt: number }, requestHash: string, orderId: string): Promise<number | undefined> => {
+      counters.count('lwt', 'idempotency_keys');
+      const reservedAt = clock();
+      // The rejected request's outcome goes with it: the row is the new request's, whole, with a fresh TTL.
+      const rs = await client.execute(
+        `UPDATE ${ks}.idempotency_keys USING TTL ${ttlSeconds} SET request_hash = ?, order_id = ?, created_at = ?, outcome = null WHERE consumer_id = ? AND idempotency_key = ? IF request_hash = ? AND created_at = ?`,
+        [requestHash, orderId, BigInt(reservedAt), consumerId, key, rejected.requestHash, BigInt(rejected.reservedAt)], lwt);
       return rs.wasApplied() ? reservedAt : undefined;
     }),
   };

@@ -80,4 +80,28 @@ describe('idempotency keys', () => {
     expect((await db.execute(`SELECT order_id FROM ${ks}.active_orders`)).rows.map((r) => r.order_id)).not.toContain(orderId);
     expect(await cluster.downstream.ledger(orderId)).toEqual([]);
   });
+
+  it('give a key whose request was rejected to a corrected request under the same key', async () => {
+    const rejected = placeRequest('c-idem', { lines: [{ itemId: 'm-1-sold-out', quantity: 1 }] });
+    expect(richStatus(await place(rejected).catch((e: unknown) => e)).errorInfo?.reason).toBe('ITEM_UNAVAILABLE');
+    const corrected = { ...placeRequest('c-idem'), idempotencyKey: rejected.idempotencyKey };
+    const accepted = await place(corrected);
+    expect(accepted.orderId).toMatch(/^o-/);
+    expect(accepted.replayed).toBe(false);
+    expect((await place(corrected)).orderId).toBe(accepted.orderId);
+  });
+
+  it('answer a replay of an order that has since finished with its current status, not PLACED', async () => {
+    const req = placeRequest('c-idem');
+    const first = await place(req);
+    expect(first.status).toBe('PLACED');
+    const getOrder = (orderId: string) => unary<object, { status: string }>(client.getOrder.bind(client), { orderId });
+    const deadline = Date.now() + 15_000;
+    while ((await getOrder(first.orderId)).status !== 'COMPLETED') {
+      if (Date.now() > deadline) throw new Error('the order did not complete within 15 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const again = await place(req);
+    expect(again).toMatchObject({ orderId: first.orderId, replayed: true, status: 'COMPLETED' });
+  });
 });

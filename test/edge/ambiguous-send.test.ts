@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransientError } from '../../src/domain/errors.js';
+import type { PricedOrder } from '../../src/domain/order.js';
+import type { PlaceOrderInput } from '../../src/domain/place-order.js';
+import { createPlaceOrderFlow } from '../../src/edge/place-order-flow.js';
+import { createIdempotencyStore, type IdempotencyStore } from '../../src/storage/idempotency-store.js';
+import { schemaKeyspace } from '../support/journal.js';
+
+/*
+ * A Kafka send that fails may still have been written (the ack was lost). The client is told to
+ * retry; that retry must place the very order id the failed send carried, so the order's owner
+ * sees a duplicate command for one order, never a second order.
+ */
+describe('a PlaceOrder whose Kafka send failed', () => {
+  let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
+  let store: IdempotencyStore;
+  beforeAll(async () => {
+    ks = await schemaKeyspace('idem_ambiguous');
+    store = createIdempotencyStore({ client: ks.client, keyspace: ks.keyspace, ttlSeconds: 3600 });
+  });
+  afterAll(async () => { await ks?.drop(); });
+
+  let n = 0;
+  const input = (): PlaceOrderInput => ({
+    idempotencyKey: `k-ambiguous-${++n}-${Date.now()}`, consumerId: 'c-ambiguous', merchantId: 'm-1',
+    lines: [{ itemId: 'm-1-item-1', quantity: 1, note: '' }],
+    address: { line1: '1 Main St', city: 'New York', postalCode: '10001', country: 'US', lat: 40.72, lng: -74.0 },
+    paymentMethodId: 'pm-4242', tipMinor: 0,
+  });
+
+  /** A broker that writes every command it is sent but loses the ack of the first one. */
+  const flowWithLostAck = () => {
+    const written: string[] = [];
+    let ids = 0;
+    const flow = createPlaceOrderFlow({
+      idempotency: store,
+      price: async (req, orderId) => {
+        const order: PricedOrder = {
+          orderId, consumerId: req.consumerId, merchantId: 'm-1', paymentMethodId: 'pm-4242', currency: 'USD',
+          lines: [{ itemId: 'm-1-item-1', name: 'Item', quantity: 1, unitPriceMinor: 800, note: '' }],
+          subtotalMinor: 800, deliveryFeeMinor: 200, tipMinor: 0, totalMinor: 1_000,
+          address: { ...req.address }, pickup: { lat: 40.7128, lng: -74.006 }, placedAt: Date.now(),
+        };
+        return { order };
+      },
+      publishPlace: async (order) => {
+        written.push(order.orderId);
+        if (written.length === 1) throw new Error('request timed out (the broker wrote it anyway)');
+      },
+      announce: () => undefined,
+      newOrderId: () => `o-ambiguous-${n}-${++ids}`,
+      pollMs: 20,
+      maxWaitMs: 2_000,
+    });
+    return { flow, written };
+  };
+
+  it('tells the client to retry, and the retry with the same key places the same order id', async () => {
+    const req = input();
+    const { flow, written } = flowWithLostAck();
+    await expect(flow.place(req)).rejects.toBeInstanceOf(TransientError);
+    const retried = await flow.place(req);
+    expect(written).toHaveLength(2);
+    expect(new Set(written).size).toBe(1);
+    expect(retried.orderId).toBe(written[0]);
+  });
+
+  it('keeps the key reserved for that order id after the failed send', async () => {
+    const req = input();
+    const { flow, written } = flowWithLostAck();
+    await flow.place(req).catch(() => undefined);
+    expect(await store.read(req.consumerId, req.idempotencyKey)).toMatchObject({ kind: 'taken', orderId: written[0] });
+  });
+
+  it('refuses a different request under that key, since its order may exist', async () => {
+    const req = input();
+    const { flow } = flowWithLostAck();
+    await flow.place(req).catch(() => undefined);
+    const err = await flow.place({ ...req, tipMinor: 500 }).catch((e: unknown) => e);
+    expect((err as { reason?: string }).reason).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});
