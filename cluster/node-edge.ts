@@ -8,6 +8,8 @@ import { createTokenService } from '../src/edge/auth.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
 import type { OrderView } from '../src/domain/order-view.js';
 import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
+import { toGrpcError } from '../src/edge/rich-errors.js';
+import { decodeFailuresAsMarkers, rejectUndecodable } from '../src/edge/undecodable-requests.js';
 import { createWebsocketServer } from '../src/edge/websocket-server.js';
 import type { ProtoGrpcType as CheckoutProto } from '../src/generated/checkout.js';
 import type { LoadedProto } from '../src/grpc/protos.js';
@@ -45,11 +47,14 @@ export function startNodeEdge(opts: {
     announce: opts.announce,
     newOrderId: (input) => orderIdInPool(opts.newOrderId(), routeOrder(rules.current().rules, input)),
   });
-  opts.grpcServer.addService(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service, checkoutServiceHandlers({
+  const service = decodeFailuresAsMarkers(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service);
+  const handlers = checkoutServiceHandlers({
     tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
     place: (input, signal) => flow.place(input, signal),
     requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
-  }));
+  });
+  // Bad bytes are the client's error: INVALID_ARGUMENT with the reason, not grpc-js's INTERNAL.
+  opts.grpcServer.addService(service, rejectUndecodable(service, handlers, (err, call) => toGrpcError(err, opts.codec, { logger: opts.logger, deadline: call.getDeadline() })));
   const ws = createWebsocketServer({ server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger });
   return { stop: () => { rules.stop(); return ws.close(); } };
 }
