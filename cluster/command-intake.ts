@@ -2,6 +2,7 @@ import type { Kafka, TopicPartitions } from 'kafkajs';
 import type { OrderRegistry } from '../actors/order-registry.js';
 import type { Logger } from '../src/observability/logger.js';
 import { commandOrderId, decodeOrderCommand } from '../src/messaging/order-commands.js';
+import type { DeadLetterSink } from '../src/messaging/dead-letters.js';
 import { createResilientConsumer, type ResilientConsumer } from '../src/messaging/resilient-consumer.js';
 
 export interface CommandIntakeOptions {
@@ -13,6 +14,9 @@ export interface CommandIntakeOptions {
   heartbeatInterval: number;
   maxWaitTimeInMs?: number;
   logger: Logger;
+  /** Where commands that cannot be read go, so their shard moves on. */
+  deadLetters: DeadLetterSink;
+  onDeadLettered?(reason: string): void;
   onShardsChanged?(owned: number[]): void;
   /** Every group join of this member (each one is a rebalance it took part in). */
   onRebalance?(): void;
@@ -60,11 +64,17 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     {
       partitionsConsumedConcurrently: 12,
       eachMessage: async ({ partition, message }) => {
-        const cmd = decodeOrderCommand(message.value);
-        if (!cmd) {
-          log.warn({ partition, offset: message.offset }, 'skipping an unreadable command');
+        const decoded = decodeOrderCommand(message.value);
+        if (!decoded.ok) {
+          // Awaited: the offset moves past a poison command only once the dead-letter topic has it.
+          await opts.deadLetters.send({
+            sourceTopic: opts.topic, partition, offset: message.offset, key: message.key, value: message.value, reason: decoded.reason, detail: decoded.detail,
+          });
+          opts.onDeadLettered?.(decoded.reason);
+          log.warn({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'moved an unreadable command to the dead-letter topic');
           return;
         }
+        const { cmd } = decoded;
         // Awaited: the offset is committed only after the actor has persisted the command.
         if (cmd.type === 'place') await opts.registry.place(cmd.order);
         else await opts.registry.cancel(cmd.orderId, cmd.reason);

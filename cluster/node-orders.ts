@@ -21,6 +21,7 @@ import { createStatusViewStore, type StatusViewStore } from '../src/status/statu
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
 import { createActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCommandRouter, poolTopics } from './routing/command-router.js';
+import { createDeadLetterSink } from '../src/messaging/dead-letters.js';
 import { createCoalescingSender } from '../src/messaging/coalescing-sender.js';
 import { poolShardIndex } from './routing/pool-index.js';
 import { plannedTopics } from '../src/messaging/topic-plan.js';
@@ -85,6 +86,8 @@ export async function startNodeOrders(opts: {
   const intake = createCommandIntake({
     kafka: opts.kafka, topic: own.topic, groupId, registry: runtime.registry,
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, logger,
+    deadLetters: createDeadLetterSink(opts.producer, config.KAFKA_COMMANDS_DLQ_TOPIC),
+    onDeadLettered: (reason) => shardMetrics.onDeadLettered(reason),
     onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
     onRebalance: () => shardMetrics.onRebalance(),
   });

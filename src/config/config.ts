@@ -29,6 +29,8 @@ const schema = z.object({
   KAFKA_COMMANDS_TOPIC: z.string().default('order-commands'),
   KAFKA_EVENTS_TOPIC: z.string().default('order-events'),
   KAFKA_SANDBOX_COMMANDS_TOPIC: z.string().default('order-commands-sandbox'),
+  /** Commands that cannot be read (either pool's), with the reason in headers. */
+  KAFKA_COMMANDS_DLQ_TOPIC: z.string().default('order-commands-dlq'),
   KAFKA_COMMAND_PARTITIONS: positiveInt.max(1024).default(12),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(1_000),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PricedOrder } from '../domain/order.js';
 import { shardOf } from '../domain/shard-of.js';
 import type { CoalescingSender } from './coalescing-sender.js';
@@ -9,17 +10,46 @@ export type OrderCommandMessage =
 
 export const commandOrderId = (cmd: OrderCommandMessage): string => (cmd.type === 'place' ? cmd.order.orderId : cmd.orderId);
 
-export function decodeOrderCommand(value: Buffer | null): OrderCommandMessage | undefined {
-  if (!value) return undefined;
+const text = z.string().max(10_000);
+const minor = z.number().int().safe();
+const point = { lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) };
+
+/** A command as the edge writes it; anything else on the topic is poison (see dead-letters.ts). */
+const pricedOrderSchema = z.object({
+  orderId: z.string().min(1).max(100),
+  consumerId: text.min(1), merchantId: text.min(1), paymentMethodId: text.min(1), currency: z.string().length(3),
+  lines: z.array(z.object({ itemId: text.min(1), name: text, quantity: z.number().int().positive(), unitPriceMinor: minor, note: text })).min(1).max(1_000),
+  subtotalMinor: minor, deliveryFeeMinor: minor, tipMinor: minor, totalMinor: minor,
+  address: z.object({ line1: text, city: text, postalCode: text, country: text, ...point }),
+  pickup: z.object(point),
+  placedAt: z.number().int().positive(),
+});
+
+const orderCommandSchema = z.discriminatedUnion('type', [
+  z.object({ v: z.literal(1), type: z.literal('place'), order: pricedOrderSchema }),
+  z.object({ v: z.literal(1), type: z.literal('cancel'), orderId: z.string().min(1).max(100), reason: z.string().max(1_000) }),
+]);
+
+/** Why a command could not be read; bounded, so it can label a metric. */
+export type UndecodableReason = 'empty' | 'not_json' | 'invalid_command';
+
+export type DecodedCommand =
+  | { ok: true; cmd: OrderCommandMessage }
+  | { ok: false; reason: UndecodableReason; detail: string };
+
+/** Reads a command off `order-commands`, checking all of it up front, so a bad one is named here and never reaches an actor. */
+export function decodeOrderCommand(value: Buffer | null): DecodedCommand {
+  if (!value || value.length === 0) return { ok: false, reason: 'empty', detail: 'the message has no value' };
+  let json: unknown;
   try {
-    const cmd = JSON.parse(value.toString('utf8')) as Partial<OrderCommandMessage>;
-    if (cmd.v !== 1) return undefined;
-    if (cmd.type === 'place' && typeof cmd.order?.orderId === 'string') return cmd as OrderCommandMessage;
-    if (cmd.type === 'cancel' && typeof cmd.orderId === 'string') return cmd as OrderCommandMessage;
-    return undefined;
-  } catch {
-    return undefined;
+    json = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'not_json', detail: (err as Error).message.slice(0, 200) };
   }
+  const parsed = orderCommandSchema.safeParse(json);
+  if (parsed.success) return { ok: true, cmd: parsed.data };
+  const detail = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`).join('; ');
+  return { ok: false, reason: 'invalid_command', detail: detail.slice(0, 500) };
 }
 
 export interface CommandPublisher {

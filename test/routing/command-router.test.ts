@@ -16,7 +16,7 @@ function recordingProducer() {
   return { producer: createCoalescingSender({ producer, logger: silentLogger(), what: 'commands' }), sent };
 }
 
-const names = { KAFKA_COMMANDS_TOPIC: 'cmds', KAFKA_SANDBOX_COMMANDS_TOPIC: 'cmds-sandbox', KAFKA_EVENTS_TOPIC: 'events', KAFKA_COMMAND_PARTITIONS: 12 };
+const names = { KAFKA_COMMANDS_TOPIC: 'cmds', KAFKA_SANDBOX_COMMANDS_TOPIC: 'cmds-sandbox', KAFKA_EVENTS_TOPIC: 'events', KAFKA_COMMANDS_DLQ_TOPIC: 'cmds-dlq', KAFKA_COMMAND_PARTITIONS: 12 };
 const topics = poolTopics(plannedTopics(names), { main: 'cmds', sandbox: 'cmds-sandbox' });
 
 describe('commands reach the pool of their order, on its shard there', () => {

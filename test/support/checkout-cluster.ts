@@ -36,11 +36,12 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
   const commands = await createTestTopic('commands', partitions);
   const sandbox = await createTestTopic('sandbox', 2);
   const events = await createTestTopic('events', 3);
+  const deadLetters = await createTestTopic('dlq', 1);
   const env: Record<string, string> = {
     CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','),
     CASSANDRA_KEYSPACE: keyspace.keyspace,
     KAFKA_BROKERS: kafkaTestInfra().brokers.join(','),
-    KAFKA_COMMANDS_TOPIC: commands, KAFKA_SANDBOX_COMMANDS_TOPIC: sandbox, KAFKA_EVENTS_TOPIC: events,
+    KAFKA_COMMANDS_TOPIC: commands, KAFKA_SANDBOX_COMMANDS_TOPIC: sandbox, KAFKA_EVENTS_TOPIC: events, KAFKA_COMMANDS_DLQ_TOPIC: deadLetters,
     KAFKA_COMMAND_PARTITIONS: String(partitions),
     KAFKA_CLIENT_ID: uniqueName('client'),
     KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500',

@@ -37,7 +37,7 @@ export async function startProcessCluster(opts: {
   if (!kafka.controlAddress) throw new Error('process-cluster tests need the project\'s broker (topics are created through its control port)');
   const controlAddress = kafka.controlAddress;
   const env: Record<string, string> = {
-    KAFKA_COMMANDS_TOPIC: uniqueName('commands'), KAFKA_EVENTS_TOPIC: uniqueName('events'), KAFKA_SANDBOX_COMMANDS_TOPIC: uniqueName('sandbox'),
+    KAFKA_COMMANDS_TOPIC: uniqueName('commands'), KAFKA_EVENTS_TOPIC: uniqueName('events'), KAFKA_SANDBOX_COMMANDS_TOPIC: uniqueName('sandbox'), KAFKA_COMMANDS_DLQ_TOPIC: uniqueName('dlq'),
     KAFKA_COMMAND_PARTITIONS: String(opts.partitions ?? 12), KAFKA_CLIENT_ID: uniqueName('pc'),
     STEP_BACKOFF_BASE_MS: '20', STEP_BACKOFF_MAX_MS: '200', LOG_LEVEL: 'info',
     ...opts.env,
