@@ -1,8 +1,11 @@
-import type { Consumer, ConsumerRunConfig, Kafka, TopicPartitions } from 'kafkajs';
-import { backoffDelay, type BackoffPolicy } from '../resilience/retry.js';
+import type { ConsumerRunConfig, Kafka, TopicPartitions } from 'kafkajs';
+import type { Logger } from '../observability/logger.js';
+import type { BackoffPolicy } from '../resilience/retry.js';
+import { createAssignmentTracker } from './consumer-assignment.js';
+import { launchConsumer, type Launched } from './consumer-launch.js';
+import { STOPPED, superviseRestarts } from './consumer-supervisor.js';
 
 const DEFAULT_RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, multiplier: 2, jitter: 0.3 };
-import type { Logger } from '../observability/logger.js';
 
 /**
  * A kafkajs consumer that outlives its own crashes.
@@ -68,6 +71,8 @@ export interface ResilientConsumerDeps {
 export interface ResilientConsumer {
   /** Connects, subscribes and runs; rejects only if that first attempt fails. */
   start(): Promise<void>;
+  /** Stops fetching; the member stays in the group (its partitions are not handed on yet). */
+  pause(): void;
   /** Leaves the group and disconnects; cancels a pending restart. */
   stop(): Promise<void>;
   /** How many times a consumer was re-created after a fatal crash. */
@@ -75,15 +80,6 @@ export interface ResilientConsumer {
   /** The partitions owned right now, as of the last group join. */
   assignment(): TopicPartitions[];
 }
-
-interface Launched {
-  consumer: Consumer;
-  startedAt: number;
-  fatalCrash: Promise<Error>;
-  detach: () => void;
-}
-
-const STOPPED = Symbol('stopped');
 
 export function createResilientConsumer(
   deps: ResilientConsumerDeps,
@@ -93,19 +89,15 @@ export function createResilientConsumer(
 ): ResilientConsumer {
   const { kafka, logger } = deps;
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? abortableSleep;
-  const random = deps.random ?? Math.random;
-  const backoff: BackoffPolicy = { ...DEFAULT_RESTART_BACKOFF, ...config.restartBackoff };
-  const stableAfterMs = config.stableAfterMs ?? 60_000;
   const log = { groupId: config.groupId, topics: config.topics };
 
   let state: 'idle' | 'running' | 'stopped' = 'idle';
+  let paused = false;
   let current: Launched | undefined;
   let starting: Promise<void> | undefined;
   let supervisor: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let restarts = 0;
-  let owned: TopicPartitions[] = [];
   const stopController = new AbortController();
   let signalStopped: (value: typeof STOPPED) => void = () => {};
   const stopped = new Promise<typeof STOPPED>((resolve) => (signalStopped = resolve));
@@ -117,99 +109,51 @@ export function createResilientConsumer(
       logger.error({ ...log, hook: name, err }, 'resilient consumer hook threw; ignored');
     }
   };
-
-  const setAssignment = (next: TopicPartitions[]): void => {
-    const normalized = normalize(next);
-    if (JSON.stringify(normalized) === JSON.stringify(owned)) return;
-    owned = normalized;
-    callHook('onAssigned', hooks.onAssigned, owned);
-  };
+  const owned = createAssignmentTracker((assignment) => callHook('onAssigned', hooks.onAssigned, assignment));
 
   async function launch(): Promise<Launched> {
-    const consumer = kafka.consumer({
-      groupId: config.groupId,
-      sessionTimeout: config.sessionTimeout ?? 30_000,
-      heartbeatInterval: config.heartbeatInterval ?? 3_000,
-      rebalanceTimeout: config.rebalanceTimeout ?? 60_000,
-      maxWaitTimeInMs: config.maxWaitTimeInMs ?? 200,
-    });
-    let onFatal: (error: Error) => void = () => {};
-    const fatalCrash = new Promise<Error>((resolve) => (onFatal = resolve));
-    let memberId: string | undefined;
-    const removers = [
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        const assignment = normalize(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions })));
-        callHook('onGroupJoin', hooks.onGroupJoin, { memberId: payload.memberId, leaderId: payload.leaderId, isLeader: payload.isLeader, assignment });
-        // A new member id means the group expelled this member (e.g. its process was paused past
-        // the session timeout) and others owned its partitions meanwhile: it holds none of them
-        // any more, even if the new assignment names the same ones, so it must take them anew.
-        if (memberId !== undefined && payload.memberId !== memberId) setAssignment([]);
-        memberId = payload.memberId;
-        setAssignment(assignment);
-      }),
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        setAssignment([]);
-        if (payload.restart) {
-          logger.warn({ ...log, err: payload.error }, 'Kafka consumer crashed; kafkajs restarts it');
-          callHook('onCrash', hooks.onCrash, { error: payload.error, restartedByKafkajs: true });
-        } else {
-          onFatal(payload.error);
-        }
-      }),
-    ];
-    const launched = { consumer, startedAt: now(), fatalCrash, detach: () => removers.forEach((remove) => remove()) };
-    current = launched;
+    let created: Launched | undefined;
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning ?? false });
-      await consumer.run(run);
+      const launched = await launchConsumer(kafka, config, run, {
+        onCreated: (l) => { created = l; current = l; },
+        onGroupJoin: (join) => callHook('onGroupJoin', hooks.onGroupJoin, join),
+        onAssignment: (assignment) => owned.set(assignment),
+        onRecoverableCrash: (error) => {
+          logger.warn({ ...log, err: error }, 'Kafka consumer crashed; kafkajs restarts it');
+          callHook('onCrash', hooks.onCrash, { error, restartedByKafkajs: true });
+        },
+      }, now);
+      // A consumer re-created while the member is paused stays paused.
+      if (paused) launched.consumer.pause(config.topics.map((topic) => ({ topic })));
+      return launched;
     } catch (err) {
-      await retire(launched);
+      if (created) await retire(created);
       throw err;
     }
-    return launched;
   }
 
   async function retire(launched: Launched): Promise<void> {
     launched.detach();
     if (current === launched) current = undefined;
-    setAssignment([]);
+    owned.set([]);
     // After a CRASH kafkajs has disconnected already; doing it again is harmless and makes
     // sure no socket or timer of the old consumer survives next to its replacement.
     await launched.consumer.disconnect().catch((err: unknown) => logger.warn({ ...log, err }, 'disconnecting a retired Kafka consumer failed'));
   }
 
-  async function supervise(first: Launched): Promise<void> {
-    let launched: Launched | undefined = first;
-    let failures = 0;
-    let lastError: unknown;
-    for (;;) {
-      if (launched) {
-        const outcome = await Promise.race([stopped, launched.fatalCrash]);
-        if (outcome === STOPPED) return;
-        lastError = outcome;
-        if (now() - launched.startedAt >= stableAfterMs) failures = 0;
-        await retire(launched);
-        launched = undefined;
-      }
-      const delay = backoffDelay(++failures, backoff, random);
-      logger.error({ ...log, err: lastError, restartInMs: delay, restarts }, 'Kafka consumer failed and will not restart itself; re-creating it');
-      callHook('onCrash', hooks.onCrash, { error: toError(lastError), restartedByKafkajs: false, restartInMs: delay });
-      try {
-        await sleep(delay, stopController.signal);
-      } catch {
-        // aborted by stop()
-      }
-      if (state !== 'running') return;
-      restarts += 1;
-      try {
-        launched = await launch();
-        logger.info({ ...log, restarts }, 'Kafka consumer re-created');
-      } catch (err) {
-        lastError = err;
-      }
-    }
-  }
+  const supervise = (first: Launched) => superviseRestarts(first, {
+    backoff: { ...DEFAULT_RESTART_BACKOFF, ...config.restartBackoff },
+    stableAfterMs: config.stableAfterMs ?? 60_000,
+    now, sleep: deps.sleep ?? abortableSleep, random: deps.random ?? Math.random, logger, log,
+    stopped, stopSignal: stopController.signal,
+    isRunning: () => state === 'running',
+    launch, retire,
+    onFatalCrash: (error, restartInMs) => {
+      logger.error({ ...log, err: error, restartInMs, restarts }, 'Kafka consumer failed and will not restart itself; re-creating it');
+      callHook('onCrash', hooks.onCrash, { error, restartedByKafkajs: false, restartInMs });
+    },
+    onRestarted: () => ++restarts,
+  });
 
   return {
     start() {
@@ -226,6 +170,10 @@ export function createResilientConsumer(
       );
       return starting;
     },
+    pause() {
+      paused = true;
+      current?.consumer.pause(config.topics.map((topic) => ({ topic })));
+    },
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
@@ -241,19 +189,8 @@ export function createResilientConsumer(
     get restarts() {
       return restarts;
     },
-    assignment: () => owned.map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions] })),
+    assignment: () => owned.current(),
   };
-}
-
-function normalize(assignment: TopicPartitions[]): TopicPartitions[] {
-  return assignment
-    .filter((tp) => tp.partitions.length > 0)
-    .map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions].sort((a, b) => a - b) }))
-    .sort((a, b) => a.topic.localeCompare(b.topic));
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
