@@ -1,6 +1,8 @@
-import type { Kafka, TopicPartitions } from 'kafkajs';
+import type { EachMessagePayload, Kafka, TopicPartitions } from 'kafkajs';
 import type { OrderRegistry } from '../actors/order-registry.js';
 import type { Logger } from '../src/observability/logger.js';
+import type { BackoffPolicy } from '../src/resilience/retry.js';
+import { recoverShardUntilDone } from './shard-recovery.js';
 import { commandOrderId, decodeOrderCommand } from '../src/messaging/order-commands.js';
 import type { DeadLetterSink } from '../src/messaging/dead-letters.js';
 import { createResilientConsumer, type ResilientConsumer } from '../src/messaging/resilient-consumer.js';
@@ -17,6 +19,8 @@ export interface CommandIntakeOptions {
   /** Where commands that cannot be read go, so their shard moves on. */
   deadLetters: DeadLetterSink;
   onDeadLettered?(reason: string): void;
+  /** How a failed listing of a newly owned shard's orders is retried. */
+  recoveryBackoff?: BackoffPolicy;
   onShardsChanged?(owned: number[]): void;
   /** Every group join of this member (each one is a rebalance it took part in). */
   onRebalance?(): void;
@@ -37,6 +41,8 @@ export interface CommandIntake {
 export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
   const log = opts.logger;
   let owned = new Set<number>();
+  /** Commands being handed to actors right now; stop() lets them finish before the actors stop. */
+  const inFlight = new Set<Promise<void>>();
 
   const onAssigned = (assignment: TopicPartitions[]) => {
     const next = new Set(assignment.filter((a) => a.topic === opts.topic).flatMap((a) => a.partitions));
@@ -45,10 +51,9 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     owned = next;
     for (const shard of lost) opts.registry.releaseShard(shard);
     for (const shard of gained) {
-      opts.registry.recoverShard(shard).then(
-        (listed) => log.info({ shard, listed }, 'took shard: woke its unfinished orders'),
-        (err: unknown) => log.error({ shard, err }, 'could not list the shard\'s orders'),
-      );
+      void recoverShardUntilDone(shard, {
+        recover: (s) => opts.registry.recoverShard(s), stillOwned: (s) => owned.has(s), backoff: opts.recoveryBackoff, logger: log,
+      });
     }
     if (gained.length || lost.length) {
       log.info({ owned: [...owned].sort((a, b) => a - b), gained, lost }, 'shard ownership changed');
@@ -63,33 +68,45 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     { groupId: opts.groupId, topics: [opts.topic], sessionTimeout: opts.sessionTimeout, heartbeatInterval: opts.heartbeatInterval, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100, fromBeginning: true },
     {
       partitionsConsumedConcurrently: 12,
-      eachMessage: async ({ partition, message }) => {
-        const decoded = decodeOrderCommand(message.value);
-        if (!decoded.ok) {
-          // Awaited: the offset moves past a poison command only once the dead-letter topic has it.
-          await opts.deadLetters.send({
-            sourceTopic: opts.topic, partition, offset: message.offset, key: message.key, value: message.value, reason: decoded.reason, detail: decoded.detail,
-          });
-          opts.onDeadLettered?.(decoded.reason);
-          log.warn({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'moved an unreadable command to the dead-letter topic');
-          return;
-        }
-        const { cmd } = decoded;
-        // Awaited: the offset is committed only after the actor has persisted the command.
-        if (cmd.type === 'place') await opts.registry.place(cmd.order);
-        else await opts.registry.cancel(cmd.orderId, cmd.reason);
-        log.debug({ orderId: commandOrderId(cmd), type: cmd.type, partition }, 'command handled');
+      eachMessage: (payload) => {
+        const handled = handle(payload);
+        inFlight.add(handled);
+        void handled.finally(() => inFlight.delete(handled)).catch(() => undefined);
+        return handled;
       },
     },
     { onAssigned, onGroupJoin: () => opts.onRebalance?.() },
   );
 
+  async function handle({ partition, message }: EachMessagePayload): Promise<void> {
+    const decoded = decodeOrderCommand(message.value);
+    if (!decoded.ok) {
+      // Awaited: the offset moves past a poison command only once the dead-letter topic has it.
+      await opts.deadLetters.send({
+        sourceTopic: opts.topic, partition, offset: message.offset, key: message.key, value: message.value, reason: decoded.reason, detail: decoded.detail,
+      });
+      opts.onDeadLettered?.(decoded.reason);
+      log.warn({ partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'moved an unreadable command to the dead-letter topic');
+      return;
+    }
+    const { cmd } = decoded;
+    // Awaited: the offset is committed only after the actor has persisted the command.
+    if (cmd.type === 'place') await opts.registry.place(cmd.order);
+    else await opts.registry.cancel(cmd.orderId, cmd.reason);
+    log.debug({ orderId: commandOrderId(cmd), type: cmd.type, partition }, 'command handled');
+  }
+
   return {
     start: () => consumer.start(),
     async stop() {
-      await consumer.stop();
+      // The actors stop before the node leaves the group: until it leaves, no other node is
+      // given these shards, so an order never runs on two nodes at once during a hand-over.
+      consumer.pause();
+      await Promise.allSettled([...inFlight]);
       for (const shard of owned) opts.registry.releaseShard(shard);
+      if (owned.size) opts.onShardsChanged?.([]);
       owned = new Set();
+      await consumer.stop();
     },
     ownedShards: () => [...owned].sort((a, b) => a - b),
   };
