@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../src/observability/logger.js';
 import { decodeOrderView } from '../src/messaging/order-status-events.js';
@@ -7,12 +6,15 @@ import type { StatusViewStore } from '../src/status/status-view-store.js';
 
 /**
  * Every node reads every order's status changes (its own consumer group), so a client watching
- * on node A sees an order that runs on node C.
+ * on node A sees an order that runs on node C. The group is the node's, the same at every start:
+ * a restart resumes where the node left off, and the broker does not collect a new group per start.
  */
+export const statusGroupId = (topic: string, nodeId: string): string => `checkout-status-${topic}-${nodeId}`;
+
 export function createStatusFanout(opts: { kafka: Kafka; topic: string; nodeId: string; store: StatusViewStore; logger: Logger; maxWaitTimeInMs?: number }) {
   return createResilientConsumer(
     { kafka: opts.kafka, logger: opts.logger },
-    { groupId: `checkout-status-${opts.nodeId}-${randomUUID().slice(0, 8)}`, topics: [opts.topic], fromBeginning: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100 },
+    { groupId: statusGroupId(opts.topic, opts.nodeId), topics: [opts.topic], fromBeginning: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100 },
     {
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         for (const message of batch.messages) {
