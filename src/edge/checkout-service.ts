@@ -81,9 +81,12 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
 
     WatchOrder(call) {
       let unsubscribe: (() => void) | undefined;
-      call.on('cancelled', () => unsubscribe?.());
+      let cancelled = false;
+      call.on('cancelled', () => { cancelled = true; unsubscribe?.(); });
       void (async () => {
         const view = await visibleOrder(await authenticate(call.metadata, deps.tokens), call.request.orderId);
+        // Cancelled while looking the order up: subscribing now would hold a listener until the order ends.
+        if (cancelled) return;
         let version = view.version;
         const send = (v: OrderView) => {
           if (v.version <= version && v !== view) return;
