@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startCheckoutNode } from './checkout-node.js';
+import { exitOnFatalErrors } from './fatal-errors.js';
 
 async function main(): Promise<void> {
   let config;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.LOG_LEVEL, nodeId: config.NODE_ID });
+  exitOnFatalErrors(process, logger, (code) => process.exit(code));
   // grpc-js writes its own errors to stderr; route them into the structured log instead.
   grpc.setLogger({ error: (...a: unknown[]) => logger.debug({ grpc: a.join(' ') }, 'grpc-js'), info: () => undefined, debug: () => undefined });
   let node;
