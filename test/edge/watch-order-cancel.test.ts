@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../../src/domain/order-view.js';
 import { createTokenService } from '../../src/edge/auth.js';
 import { checkoutServiceHandlers } from '../../src/edge/checkout-service.js';
 import { createStatusCodec } from '../../src/grpc/status-details.js';
