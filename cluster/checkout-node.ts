@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Config } from '../src/config/config.js';
+import { DEV_AUTH_SECRET, type Config } from '../src/config/config.js';
 import { createDashboard } from '../src/dashboard/dashboard.js';
 import { createDownstreamClients } from '../src/clients/downstream-clients.js';
 import { startGrpcServer } from '../src/edge/grpc-server.js';
@@ -35,6 +35,9 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
   /** How the dashboard's admin stop ends this node (node-main: the SIGTERM path); unset, it cannot. */
   requestStop?: () => void;
 } = {}): Promise<CheckoutNode> {
+  if (config.CHECKOUT_DEV_MODE) {
+    logger.warn({ devSecret: config.AUTH_SECRET === DEV_AUTH_SECRET }, 'CHECKOUT_DEV_MODE is set: a local development node, not for production (it accepts tokens signed with the public dev secret when AUTH_SECRET is unset)');
+  }
   if (!config.DOWNSTREAM_ADDRESS) throw new Error('DOWNSTREAM_ADDRESS is required: host:port of the downstream services (npm start runs them)');
   const cassandra = createCassandraClient({
     contactPoints: config.CASSANDRA_CONTACT_POINTS,

@@ -4,7 +4,7 @@ import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
-import { createTokenService } from '../src/edge/auth.js';
+import { tokenServiceOf } from '../src/edge/config-tokens.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
 import type { OrderView } from '../src/domain/order-view.js';
 import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
@@ -31,7 +31,7 @@ export function startNodeEdge(opts: {
   readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string; storageCounters?: StorageCounters;
 }) {
   const { config } = opts;
-  const tokens = createTokenService({ secret: config.AUTH_SECRET });
+  const tokens = tokenServiceOf(config);
   const routing = createRoutingMetrics(opts.metrics);
   // The pool is chosen once, at PlaceOrder, and written into the order id (cluster/routing/order-pool.ts).
   const rules = watchRulesFile({

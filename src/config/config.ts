@@ -11,6 +11,15 @@ const list = (item: z.ZodString) =>
   z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(item).min(1));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const flag = z.enum(['true', 'false', '1', '0'], 'expected true, false, 1 or 0').transform((v) => v === 'true' || v === '1');
+const secret = z.string().min(32, 'use at least 32 characters');
+const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-Za-z0-9_.-]');
+
+/**
+ * The signing secret in the source, for local clusters only: anyone can read it and mint an admin
+ * token, so a node takes it only with CHECKOUT_DEV_MODE set.
+ */
+export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 
 const schema = z.object({
   NODE_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/).default(`${hostname()}-${process.pid}`),
@@ -43,7 +52,19 @@ const schema = z.object({
   SANDBOX_RULES_FILE: z.string().min(1).optional(),
 
   DOWNSTREAM_ADDRESS: hostPort.optional(),
-  AUTH_SECRET: z.string().min(32, 'use at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
+  /** A local cluster (npm start, tests): allows the dev secret when AUTH_SECRET is unset; the node logs a warning. */
+  CHECKOUT_DEV_MODE: flag.default(false),
+  /** Signs and verifies tokens. Required unless CHECKOUT_DEV_MODE; never the dev secret outside it. */
+  AUTH_SECRET: secret.optional(),
+  /** The key id (`kid` header) naming AUTH_SECRET; tokens without a kid are checked against AUTH_SECRET. */
+  AUTH_KEY_ID: keyId.optional(),
+  /** During a rotation: the secret being retired and its key id; tokens naming that kid still verify. */
+  AUTH_PREVIOUS_SECRET: secret.optional(),
+  AUTH_PREVIOUS_KEY_ID: keyId.optional(),
+  /** Oldest token accepted (by `iat`), whatever its `exp`. */
+  AUTH_MAX_TOKEN_AGE_S: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  /** Clock skew forgiven on `exp` and `iat`. */
+  AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
@@ -54,12 +75,17 @@ const schema = z.object({
   IDEMPOTENCY_TTL_S: positiveInt.default(24 * 3600),
 });
 
-export type Config = z.output<typeof schema>;
+/** The validated environment; AUTH_SECRET is always set (the dev secret only in dev mode). */
+export type Config = Omit<z.output<typeof schema>, 'AUTH_SECRET'> & { AUTH_SECRET: string };
 
 /** Reads and validates the node's configuration; every problem is listed, by variable name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = secretProblems(result.data);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    return { ...result.data, AUTH_SECRET: result.data.AUTH_SECRET ?? DEV_AUTH_SECRET };
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const item = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : '';
@@ -67,6 +93,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return `  ${name}: ${missing ? 'is required' : `${issue.message}${item}`}${missing ? hintFor(name) : ''}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** The token secrets' rules that span variables: no public secret outside dev mode, a rotation names both keys. */
+function secretProblems(c: z.output<typeof schema>): string[] {
+  const problems: string[] = [];
+  if (!c.CHECKOUT_DEV_MODE) {
+    if (c.AUTH_SECRET === undefined) problems.push('AUTH_SECRET: is required (32+ random characters, e.g. `openssl rand -base64 48`); a local cluster may set CHECKOUT_DEV_MODE=true instead');
+    if (c.AUTH_SECRET === DEV_AUTH_SECRET || c.AUTH_PREVIOUS_SECRET === DEV_AUTH_SECRET) problems.push('AUTH_SECRET: is the public dev secret, which anyone can sign admin tokens with; set a secret of your own (or CHECKOUT_DEV_MODE=true on a local cluster)');
+  }
+  if (c.AUTH_PREVIOUS_SECRET !== undefined) {
+    if (c.AUTH_PREVIOUS_KEY_ID === undefined || c.AUTH_KEY_ID === undefined) problems.push('AUTH_PREVIOUS_SECRET: needs AUTH_PREVIOUS_KEY_ID and AUTH_KEY_ID, so a token says which secret signed it');
+    else if (c.AUTH_PREVIOUS_KEY_ID === c.AUTH_KEY_ID) problems.push('AUTH_PREVIOUS_KEY_ID: must differ from AUTH_KEY_ID');
+  } else if (c.AUTH_PREVIOUS_KEY_ID !== undefined) problems.push('AUTH_PREVIOUS_KEY_ID: is set without AUTH_PREVIOUS_SECRET');
+  return problems;
 }
 
 function hintFor(name: string): string {
