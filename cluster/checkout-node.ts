@@ -14,12 +14,15 @@ import type { Logger } from '../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../src/storage/cassandra-client.js';
 import { startNodeEdge } from './node-edge.js';
 import { startNodeOrders } from './node-orders.js';
-import { startNodeHttp } from './node-http.js';
+import { adminRoutes, publicRoutes, startNodeHttp } from './node-http.js';
 
 export interface CheckoutNode {
   nodeId: string;
   grpcAddress: string;
+  /** The public HTTP listener: websocket at /ws, /healthz. */
   httpAddress: string;
+  /** The admin HTTP listener: dashboard, /api, /metrics. */
+  adminAddress: string;
   ownedShards(): number[];
   /** Graceful: stop taking calls, hand shards over, finish in-flight sends, close connections. */
   stop(): Promise<void>;
@@ -82,17 +85,23 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
       probes: [cassandraProbe(cassandra), kafkaProbe(kafka)], health: grpc.health, services: HEALTH_SERVICES,
       intervalMs: 2_000, timeoutMs: 1_500, logger,
     });
-    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger, routes: dashboard.routes });
+    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, portVariable: 'HTTP_PORT', routes: publicRoutes({ healthy: () => health.healthy }) });
+    stops.push(() => http.close());
+    const adminHttp = await startNodeHttp({
+      host: config.ADMIN_HTTP_HOST, port: config.ADMIN_HTTP_PORT, portVariable: 'ADMIN_HTTP_PORT', routes: adminRoutes({ metrics, dashboard: dashboard.routes, logger }),
+    });
+    stops.push(() => adminHttp.close());
     const edge = startNodeEdge({
       config, cassandra, downstream, codec, logger, metrics, http: http.server, grpcServer: grpc.server, checkoutProto,
       feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder, storageCounters: orders.storageCounters,
       newOrderId: () => `o-${randomUUID()}`,
     });
     // Stopping runs in reverse: first no new calls, then the shards are handed over.
-    stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); await http.close(); });
+    stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); });
     await health.checkNow();
     const httpAddress = `${config.GRPC_HOST}:${http.port}`;
-    dashboard.publisher.start({ httpAddress, grpcAddress: grpc.address });
+    const adminAddress = `${config.ADMIN_HTTP_HOST}:${adminHttp.port}`;
+    dashboard.publisher.start({ adminAddress, grpcAddress: grpc.address });
     // Runs first on stop: the row goes at once, rather than when its TTL ends.
     stops.push(() => dashboard.publisher.stop());
 
@@ -100,6 +109,7 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
       nodeId: config.NODE_ID,
       grpcAddress: grpc.address,
       httpAddress,
+      adminAddress,
       ownedShards: orders.ownedShards,
       stop: stopAll,
     };

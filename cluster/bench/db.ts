@@ -102,7 +102,7 @@ async function runLegacy(bench: BenchCluster, n: number): Promise<Ops> {
 async function scrapeOps(bench: BenchCluster): Promise<Ops> {
   const ops: Ops = {};
   for (const node of bench.cluster.nodes) {
-    const text = await (await fetch(`http://${node.httpAddress}/metrics`)).text();
+    const text = await (await fetch(`http://${node.adminAddress}/metrics`)).text();
     for (const m of text.matchAll(/^checkout_storage_ops_total\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
       const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
       const key = `${labels.op} ${labels.table}`;

@@ -12,7 +12,10 @@ export interface ClusterNode {
   /** The running process, or undefined while it is down. */
   process?: ServiceProcess;
   grpcAddress?: string;
+  /** Public HTTP: websocket, /healthz. */
   httpAddress?: string;
+  /** Admin HTTP (loopback): dashboard, /api, /metrics. */
+  adminAddress?: string;
 }
 
 export interface LocalCluster {
@@ -97,6 +100,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       node.process = proc;
       node.grpcAddress = String(proc.ready.grpcAddress);
       node.httpAddress = String(proc.ready.httpAddress);
+      node.adminAddress = String(proc.ready.adminAddress);
     };
     const down = async (node: ClusterNode, how: (p: ServiceProcess) => Promise<void>) => {
       if (node.process) await how(node.process);

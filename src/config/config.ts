@@ -26,7 +26,11 @@ const schema = z.object({
   NODE_POOL: z.enum(['main', 'sandbox']).default('main'),
   GRPC_HOST: z.string().default('127.0.0.1'),
   GRPC_PORT: port.default(0),
+  /** The public HTTP listener (on GRPC_HOST): the websocket at /ws and /healthz. */
   HTTP_PORT: port.default(0),
+  /** The admin HTTP listener: dashboard, /api (token required) and /metrics. Loopback unless an operator opens it. */
+  ADMIN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_HTTP_PORT: port.default(0),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   CASSANDRA_CONTACT_POINTS: list(hostPort),

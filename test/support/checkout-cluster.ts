@@ -22,6 +22,8 @@ export interface TestCluster {
   /** A CheckoutService client for a node, authenticated as `consumerId` (no token when undefined). */
   client(node: CheckoutNode, consumerId?: string, opts?: { admin?: boolean }): Promise<CheckoutServiceClient>;
   token(consumerId: string, admin?: boolean): Promise<string>;
+  /** A read-only operator token (the dashboard's API). */
+  operatorToken(subject: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
       return node;
     },
     token: (consumerId, admin = false) => tokens.mint(consumerId, { role: admin ? 'admin' : 'consumer' }),
+    operatorToken: (subject) => tokens.mint(subject, { role: 'operator' }),
     async client(node, consumerId, o = {}) {
       const token = consumerId ? await tokens.mint(consumerId, { role: o.admin ? 'admin' : 'consumer' }) : undefined;
       const client = checkoutClient(node.grpcAddress, token);
