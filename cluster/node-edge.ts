@@ -50,6 +50,9 @@ export function startNodeEdge(opts: {
     place: (input, signal) => flow.place(input, signal),
     requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
   }));
-  const ws = createWebsocketServer({ server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger });
+  const ws = createWebsocketServer({
+    server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger,
+    limits: { maxConnections: config.WS_MAX_CONNECTIONS, maxConnectionsPerConsumer: config.WS_MAX_CONNECTIONS_PER_CONSUMER },
+  });
   return { stop: () => { rules.stop(); return ws.close(); } };
 }

@@ -31,6 +31,10 @@ const schema = z.object({
   /** The admin HTTP listener: dashboard, /api (token required) and /metrics. Loopback unless an operator opens it. */
   ADMIN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_HTTP_PORT: port.default(0),
+  /** Websocket connections a node holds at once; more are refused with 503. */
+  WS_MAX_CONNECTIONS: positiveInt.default(10_000),
+  /** Websocket connections one consumer (token subject) may hold on a node. */
+  WS_MAX_CONNECTIONS_PER_CONSUMER: positiveInt.default(20),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   CASSANDRA_CONTACT_POINTS: list(hostPort),
