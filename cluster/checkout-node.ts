@@ -67,7 +67,9 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     stops.push(() => producer.disconnect());
     await connectKafka(statusProducer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
     stops.push(() => statusProducer.disconnect());
-    const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, { deadlineMs: config.DOWNSTREAM_DEADLINE_MS });
+    const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, {
+      deadlineMs: config.DOWNSTREAM_DEADLINE_MS, ...(config.DOWNSTREAM_ADMIN_SECRET ? { adminSecret: config.DOWNSTREAM_ADMIN_SECRET } : {}),
+    });
     stops.push(async () => downstream.close());
 
     const metrics = new Registry();

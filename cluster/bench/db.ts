@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const orders = Number(values.orders ?? process.env.BENCH_ORDERS ?? 200);
   if (!(orders > 0)) throw new Error('--orders must be a positive number');
   const bench = await startBenchCluster({ name: 'bench-db', latency: [] });
-  const admin = createDownstreamClients(bench.cluster.downstreamAddress);
+  const admin = createDownstreamClients(bench.cluster.downstreamAddress, { adminSecret: bench.cluster.downstreamAdminSecret });
   const rows: Array<{ scenario: string; ops: Ops; n: number }> = [];
   try {
     await runScenario(bench, 20, 'warm-up');

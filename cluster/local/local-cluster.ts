@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { projectPath } from '../../src/config/paths.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { startLocalInfra, type LocalInfra } from './local-infra.js';
+import { newAdminSecret } from './downstream/admin-service.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { plannedTopics, type TopicPlan } from '../../src/messaging/topic-plan.js';
 
@@ -22,6 +23,8 @@ export interface LocalCluster {
   infra: LocalInfra;
   downstream: ServiceProcess;
   downstreamAddress: string;
+  /** The downstream admin API's shared secret (the caller's DOWNSTREAM_ADMIN_SECRET, else a fresh one). */
+  downstreamAdminSecret: string;
   nodes: ClusterNode[];
   /** The env every node gets (addresses, topics, timeouts). */
   env: Record<string, string>;
@@ -75,10 +78,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     keyspace: base.CASSANDRA_KEYSPACE, topics: plannedTopics(base), logger: opts.logger,
   });
   const stops: Array<() => Promise<void>> = [() => infra.stop()];
+  const downstreamAdminSecret = opts.env?.DOWNSTREAM_ADMIN_SECRET ?? process.env.DOWNSTREAM_ADMIN_SECRET ?? newAdminSecret();
   try {
     const downstream = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: `${logDir}/downstream.log`,
-      env: { ...process.env, ...opts.env, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}) },
+      env: { ...process.env, ...opts.env, DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}) },
     });
     stops.push(() => downstream.stop());
     const env: Record<string, string> = {
@@ -89,6 +93,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       CASSANDRA_LOCAL_DC: infra.cassandraLocalDc,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       DOWNSTREAM_ADDRESS: String(downstream.ready.address),
+      DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret,
     };
     const nodes: ClusterNode[] = [];
 
@@ -107,7 +112,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       node.process = undefined;
     };
     const cluster: LocalCluster = {
-      infra, downstream, downstreamAddress: String(downstream.ready.address), nodes, env, config: base,
+      infra, downstream, downstreamAddress: String(downstream.ready.address), downstreamAdminSecret, nodes, env, config: base,
       async addNode(id, pool = 'main') {
         const node: ClusterNode = { id, pool };
         await launch(node);

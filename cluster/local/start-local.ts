@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       '',
       'Local checkout cluster is up.',
       ...cluster.nodes.map((n) => `  gRPC (${n.id}):  ${n.grpcAddress}   http: ${n.httpAddress} (/ws, /healthz)   admin: ${n.adminAddress} (dashboard, /api, /metrics)`),
-      `  Downstream:      ${cluster.downstreamAddress}`,
+      `  Downstream:      ${cluster.downstreamAddress}   admin secret: ${cluster.downstreamAdminSecret} (DOWNSTREAM_ADMIN_SECRET, for checkout load --faults)`,
       `  Cassandra:       ${cluster.infra.cassandraContactPoints.join(',')}`,
       `  Kafka:           ${cluster.infra.kafkaBrokers.join(',')}`,
       `  Logs:            ${logDir}/`,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     ].join('\n'));
     if (demoRun.rate > 0 && !stopping) {
       demo = await startDemoLoad({
-        addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, secret: cluster.config.AUTH_SECRET,
+        addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, downstreamAdminSecret: cluster.downstreamAdminSecret, secret: cluster.config.AUTH_SECRET,
         ratePerSec: demoRun.rate, faults: demoRun.faults, stream: process.stdout, tty: Boolean(process.stdout.isTTY),
       });
     }

@@ -60,6 +60,8 @@ const schema = z.object({
   SANDBOX_RULES_FILE: z.string().min(1).optional(),
 
   DOWNSTREAM_ADDRESS: hostPort.optional(),
+  /** The downstream services' admin secret: the dashboard's fault injection needs it. */
+  DOWNSTREAM_ADMIN_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   /** A local cluster (npm start, tests): allows the dev secret when AUTH_SECRET is unset; the node logs a warning. */
   CHECKOUT_DEV_MODE: flag.default(false),
   /** Signs and verifies tokens. Required unless CHECKOUT_DEV_MODE; never the dev secret outside it. */

@@ -46,7 +46,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
     KAFKA_COMMAND_PARTITIONS: String(partitions),
     KAFKA_CLIENT_ID: uniqueName('client'),
     KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500',
-    DOWNSTREAM_ADDRESS: downstream.server.address,
+    DOWNSTREAM_ADDRESS: downstream.server.address, DOWNSTREAM_ADMIN_SECRET: downstream.adminSecret,
     AUTH_SECRET: TEST_SECRET,
     STEP_BACKOFF_BASE_MS: '10', STEP_BACKOFF_MAX_MS: '50',
     LOG_LEVEL: 'silent',

@@ -49,7 +49,7 @@ export async function startProcessCluster(opts: {
     cassandraContactPoints: opts.ownCassandra ? undefined : cassandraTestInfra().contactPoints, kafkaBrokers: kafka.brokers,
     provisionTopics: async (topics) => { for (const t of topics) await createMockTopic(controlAddress, t.name, t.partitions); },
   });
-  const downstream = createDownstreamClients(cluster.downstreamAddress);
+  const downstream = createDownstreamClients(cluster.downstreamAddress, { adminSecret: cluster.downstreamAdminSecret });
   const db = opts.ownCassandra
     ? await connectClient(cluster.infra.cassandraContactPoints)
     : await connectTestClient();
