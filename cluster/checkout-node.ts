@@ -3,6 +3,7 @@ import type { Client } from 'cassandra-driver';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEV_AUTH_SECRET, type Config } from '../src/config/config.js';
+import { cassandraSecurityOf, kafkaSecurityOf, serverTlsOf } from '../src/config/transport-security.js';
 import { createDashboard } from '../src/dashboard/dashboard.js';
 import { createDownstreamClients } from '../src/clients/downstream-clients.js';
 import { startGrpcServer } from '../src/edge/grpc-server.js';
@@ -42,12 +43,15 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     logger.warn({ devSecret: config.AUTH_SECRET === DEV_AUTH_SECRET }, 'CHECKOUT_DEV_MODE is set: a local development node, not for production (it accepts tokens signed with the public dev secret when AUTH_SECRET is unset)');
   }
   if (!config.DOWNSTREAM_ADDRESS) throw new Error('DOWNSTREAM_ADDRESS is required: host:port of the downstream services (npm start runs them)');
+  // Read before anything connects: a missing certificate is a configuration error, said at once.
+  const serverTls = serverTlsOf(config);
   const cassandra = createCassandraClient({
     contactPoints: config.CASSANDRA_CONTACT_POINTS,
     localDataCenter: config.CASSANDRA_LOCAL_DC,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    ...cassandraSecurityOf(config),
   });
-  const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn' }, logger);
+  const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn', ...kafkaSecurityOf(config) }, logger);
   // Idempotent, so a retried send never duplicates a command; callers bound the wait with deadlines.
   const producer = kafka.producer({
     idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
@@ -82,12 +86,16 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     const dashboard = createDashboard({ config, cassandra, metrics, downstream, ownedShards: orders.ownedShards, requestStop: opts.requestStop, logger });
 
     const checkoutProto = loadCheckoutProto();
-    const grpc = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined });
+    const grpc = await startGrpcServer({
+      host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined, ...(serverTls ? { tls: serverTls } : {}),
+    });
     const health = watchDependencies({
       probes: [cassandraProbe(cassandra), kafkaProbe(kafka)], health: grpc.health, services: HEALTH_SERVICES,
       intervalMs: 2_000, timeoutMs: 1_500, logger,
     });
-    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, portVariable: 'HTTP_PORT', routes: publicRoutes({ healthy: () => health.healthy }) });
+    const http = await startNodeHttp({
+      host: config.GRPC_HOST, port: config.HTTP_PORT, portVariable: 'HTTP_PORT', routes: publicRoutes({ healthy: () => health.healthy }), ...(serverTls ? { tls: serverTls } : {}),
+    });
     stops.push(() => http.close());
     const adminHttp = await startNodeHttp({
       host: config.ADMIN_HTTP_HOST, port: config.ADMIN_HTTP_PORT, portVariable: 'ADMIN_HTTP_PORT', routes: adminRoutes({ metrics, dashboard: dashboard.routes, logger }),

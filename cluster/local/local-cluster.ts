@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { cassandraSecurityOf, kafkaSecurityOf } from '../../src/config/transport-security.js';
 import { projectPath } from '../../src/config/paths.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { startLocalInfra, type LocalInfra } from './local-infra.js';
@@ -76,6 +77,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const infra = await startLocalInfra({
     cassandraContactPoints: opts.cassandraContactPoints, kafkaBrokers: opts.kafkaBrokers, provisionTopics: opts.provisionTopics,
     keyspace: base.CASSANDRA_KEYSPACE, topics: plannedTopics(base), logger: opts.logger,
+    cassandraSecurity: cassandraSecurityOf(base), kafkaSecurity: kafkaSecurityOf(base),
   });
   const stops: Array<() => Promise<void>> = [() => infra.stop()];
   const downstreamAdminSecret = opts.env?.DOWNSTREAM_ADMIN_SECRET ?? process.env.DOWNSTREAM_ADMIN_SECRET ?? newAdminSecret();

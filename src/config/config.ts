@@ -28,6 +28,9 @@ const schema = z.object({
   GRPC_PORT: port.default(0),
   /** The public HTTP listener (on GRPC_HOST): the websocket at /ws and /healthz. */
   HTTP_PORT: port.default(0),
+  /** PEM certificate chain and key: gRPC and the public HTTP listener (wss, /healthz) serve TLS. Unset: plaintext. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   /** The admin HTTP listener: dashboard, /api (token required) and /metrics. Loopback unless an operator opens it. */
   ADMIN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_HTTP_PORT: port.default(0),
@@ -41,7 +44,21 @@ const schema = z.object({
   CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
   CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits, _').default('checkout'),
 
+  /** Cassandra login (PasswordAuthenticator); both or neither. */
+  CASSANDRA_USERNAME: z.string().min(1).optional(),
+  CASSANDRA_PASSWORD: z.string().min(1).optional(),
+  /** TLS to Cassandra (client_encryption_options); the server is checked against CASSANDRA_TLS_CA_FILE, else the system's CAs. */
+  CASSANDRA_TLS: flag.default(false),
+  CASSANDRA_TLS_CA_FILE: z.string().min(1).optional(),
+
   KAFKA_BROKERS: list(hostPort),
+  /** TLS to the brokers; checked against KAFKA_TLS_CA_FILE, else the system's CAs. */
+  KAFKA_TLS: flag.default(false),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  /** SASL login to the brokers; a mechanism needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().default('checkout'),
   KAFKA_COMMANDS_TOPIC: z.string().default('order-commands'),
   KAFKA_EVENTS_TOPIC: z.string().default('order-events'),
@@ -92,7 +109,7 @@ export type Config = Omit<z.output<typeof schema>, 'AUTH_SECRET'> & { AUTH_SECRE
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
   if (result.success) {
-    const problems = secretProblems(result.data);
+    const problems = [...secretProblems(result.data), ...transportProblems(result.data)];
     if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     return { ...result.data, AUTH_SECRET: result.data.AUTH_SECRET ?? DEV_AUTH_SECRET };
   }
@@ -116,6 +133,22 @@ function secretProblems(c: z.output<typeof schema>): string[] {
     if (c.AUTH_PREVIOUS_KEY_ID === undefined || c.AUTH_KEY_ID === undefined) problems.push('AUTH_PREVIOUS_SECRET: needs AUTH_PREVIOUS_KEY_ID and AUTH_KEY_ID, so a token says which secret signed it');
     else if (c.AUTH_PREVIOUS_KEY_ID === c.AUTH_KEY_ID) problems.push('AUTH_PREVIOUS_KEY_ID: must differ from AUTH_KEY_ID');
   } else if (c.AUTH_PREVIOUS_KEY_ID !== undefined) problems.push('AUTH_PREVIOUS_KEY_ID: is set without AUTH_PREVIOUS_SECRET');
+  return problems;
+}
+
+/** Settings that only make sense together: a certificate and its key, a user and a password. */
+function transportProblems(c: z.output<typeof schema>): string[] {
+  const problems: string[] = [];
+  const pair = (a: keyof typeof c, b: keyof typeof c) => {
+    if ((c[a] === undefined) !== (c[b] === undefined)) problems.push(`${c[a] === undefined ? a : b}: is required with ${c[a] === undefined ? b : a}`);
+  };
+  pair('TLS_CERT_FILE', 'TLS_KEY_FILE');
+  pair('CASSANDRA_USERNAME', 'CASSANDRA_PASSWORD');
+  pair('KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD');
+  if (c.CASSANDRA_TLS_CA_FILE !== undefined && !c.CASSANDRA_TLS) problems.push('CASSANDRA_TLS_CA_FILE: is set but CASSANDRA_TLS is not true');
+  if (c.KAFKA_TLS_CA_FILE !== undefined && !c.KAFKA_TLS) problems.push('KAFKA_TLS_CA_FILE: is set but KAFKA_TLS is not true');
+  if (c.KAFKA_SASL_MECHANISM !== undefined && c.KAFKA_SASL_USERNAME === undefined) problems.push('KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  if (c.KAFKA_SASL_MECHANISM === undefined && c.KAFKA_SASL_USERNAME !== undefined) problems.push('KAFKA_SASL_USERNAME: needs KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import { isTerminal } from '../domain/order.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
-import type { OrderView } from '../../actors/order/order-view.js';
+import type { OrderView } from '../domain/order-view.js';
 import type { ServerFrame } from './websocket-frames.js';
 
 interface Subscription {

@@ -80,7 +80,6 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
   };
 }
 
-/** A CheckoutService client that sends `token` as a bearer token (none when undefined). */
 
 const codec = createStatusCodec();
 
