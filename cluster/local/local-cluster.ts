@@ -60,10 +60,12 @@ export interface LocalClusterOptions {
 }
 
 /**
- * A cluster on this machine is for development: its nodes take the public dev secret (and warn
- * that they do) unless the caller's env sets AUTH_SECRET or CHECKOUT_DEV_MODE=false.
+ * A cluster on this machine is for development: without an AUTH_SECRET of the caller's, its nodes
+ * run in dev mode and take the public dev secret (and warn that they do).
  */
-const LOCAL_DEFAULTS = { CHECKOUT_DEV_MODE: 'true' } as const;
+function localDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env.AUTH_SECRET === undefined ? { CHECKOUT_DEV_MODE: 'true' } : {};
+}
 
 /**
  * A whole checkout cluster on this machine as real processes: Cassandra, the Kafka-protocol
@@ -71,7 +73,8 @@ const LOCAL_DEFAULTS = { CHECKOUT_DEV_MODE: 'true' } as const;
  * Used by `npm start`, the cluster tests and the benchmarks.
  */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
-  const base = loadConfig({ CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', ...LOCAL_DEFAULTS, ...process.env, ...opts.env, ...(opts.keyspace ? { CASSANDRA_KEYSPACE: opts.keyspace } : {}) });
+  const devDefaults = localDefaults({ ...process.env, ...opts.env });
+  const base = loadConfig({ CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', ...devDefaults, ...process.env, ...opts.env, ...(opts.keyspace ? { CASSANDRA_KEYSPACE: opts.keyspace } : {}) });
   const logDir = opts.logDir ?? projectPath('.run', `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   await mkdir(logDir, { recursive: true });
   const infra = await startLocalInfra({
@@ -88,7 +91,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     });
     stops.push(() => downstream.stop());
     const env: Record<string, string> = {
-      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500', LOG_LEVEL: 'info', ...LOCAL_DEFAULTS,
+      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500', LOG_LEVEL: 'info', ...devDefaults,
       ...stringEnv(process.env), ...opts.env,
       CASSANDRA_KEYSPACE: base.CASSANDRA_KEYSPACE,
       CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
