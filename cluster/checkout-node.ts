@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Config } from '../src/config/config.js';
+import { DEV_AUTH_SECRET, type Config } from '../src/config/config.js';
+import { cassandraSecurityOf, kafkaSecurityOf, serverTlsOf } from '../src/config/transport-security.js';
 import { createDashboard } from '../src/dashboard/dashboard.js';
 import { createDownstreamClients } from '../src/clients/downstream-clients.js';
 import { startGrpcServer } from '../src/edge/grpc-server.js';
@@ -14,12 +15,15 @@ import type { Logger } from '../src/observability/logger.js';
 import { connectWithRetry, createCassandraClient } from '../src/storage/cassandra-client.js';
 import { startNodeEdge } from './node-edge.js';
 import { startNodeOrders } from './node-orders.js';
-import { startNodeHttp } from './node-http.js';
+import { adminRoutes, publicRoutes, startNodeHttp } from './node-http.js';
 
 export interface CheckoutNode {
   nodeId: string;
   grpcAddress: string;
+  /** The public HTTP listener: websocket at /ws, /healthz. */
   httpAddress: string;
+  /** The admin HTTP listener: dashboard, /api, /metrics. */
+  adminAddress: string;
   ownedShards(): number[];
   /** Graceful: stop taking calls, hand shards over, finish in-flight sends, close connections. */
   stop(): Promise<void>;
@@ -35,13 +39,19 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
   /** How the dashboard's admin stop ends this node (node-main: the SIGTERM path); unset, it cannot. */
   requestStop?: () => void;
 } = {}): Promise<CheckoutNode> {
+  if (config.CHECKOUT_DEV_MODE) {
+    logger.warn({ devSecret: config.AUTH_SECRET === DEV_AUTH_SECRET }, 'CHECKOUT_DEV_MODE is set: a local development node, not for production (it accepts tokens signed with the public dev secret when AUTH_SECRET is unset)');
+  }
   if (!config.DOWNSTREAM_ADDRESS) throw new Error('DOWNSTREAM_ADDRESS is required: host:port of the downstream services (npm start runs them)');
+  // Read before anything connects: a missing certificate is a configuration error, said at once.
+  const serverTls = serverTlsOf(config);
   const cassandra = createCassandraClient({
     contactPoints: config.CASSANDRA_CONTACT_POINTS,
     localDataCenter: config.CASSANDRA_LOCAL_DC,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    ...cassandraSecurityOf(config),
   });
-  const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn' }, logger);
+  const kafka = createKafkaClient({ clientId: `${config.KAFKA_CLIENT_ID}-${config.NODE_ID}`, brokers: config.KAFKA_BROKERS, logLevel: 'warn', ...kafkaSecurityOf(config) }, logger);
   // Idempotent, so a retried send never duplicates a command; callers bound the wait with deadlines.
   const producer = kafka.producer({
     idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
@@ -61,7 +71,9 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     stops.push(() => producer.disconnect());
     await connectKafka(statusProducer, config.KAFKA_BROKERS, config.KAFKA_CONNECT_TIMEOUT_MS);
     stops.push(() => statusProducer.disconnect());
-    const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, { deadlineMs: config.DOWNSTREAM_DEADLINE_MS });
+    const downstream = createDownstreamClients(config.DOWNSTREAM_ADDRESS, {
+      deadlineMs: config.DOWNSTREAM_DEADLINE_MS, ...(config.DOWNSTREAM_ADMIN_SECRET ? { adminSecret: config.DOWNSTREAM_ADMIN_SECRET } : {}),
+    });
     stops.push(async () => downstream.close());
 
     const metrics = new Registry();
@@ -74,22 +86,32 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
     const dashboard = createDashboard({ config, cassandra, metrics, downstream, ownedShards: orders.ownedShards, requestStop: opts.requestStop, logger });
 
     const checkoutProto = loadCheckoutProto();
-    const grpc = await startGrpcServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined });
+    const grpc = await startGrpcServer({
+      host: config.GRPC_HOST, port: config.GRPC_PORT, reflect: [checkoutProto.definition], register: () => undefined, ...(serverTls ? { tls: serverTls } : {}),
+    });
     const health = watchDependencies({
       probes: [cassandraProbe(cassandra), kafkaProbe(kafka)], health: grpc.health, services: HEALTH_SERVICES,
       intervalMs: 2_000, timeoutMs: 1_500, logger,
     });
-    const http = await startNodeHttp({ host: config.GRPC_HOST, port: config.HTTP_PORT, metrics, healthy: () => health.healthy, logger, routes: dashboard.routes });
+    const http = await startNodeHttp({
+      host: config.GRPC_HOST, port: config.HTTP_PORT, portVariable: 'HTTP_PORT', routes: publicRoutes({ healthy: () => health.healthy }), ...(serverTls ? { tls: serverTls } : {}),
+    });
+    stops.push(() => http.close());
+    const adminHttp = await startNodeHttp({
+      host: config.ADMIN_HTTP_HOST, port: config.ADMIN_HTTP_PORT, portVariable: 'ADMIN_HTTP_PORT', routes: adminRoutes({ metrics, dashboard: dashboard.routes, logger }),
+    });
+    stops.push(() => adminHttp.close());
     const edge = startNodeEdge({
       config, cassandra, downstream, codec, logger, metrics, http: http.server, grpcServer: grpc.server, checkoutProto,
       feed: orders.statusStore, publishCommand: orders.publishCommand, announce: orders.announce, readOrder: orders.readOrder, storageCounters: orders.storageCounters,
       newOrderId: () => `o-${randomUUID()}`,
     });
     // Stopping runs in reverse: first no new calls, then the shards are handed over.
-    stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); await http.close(); });
+    stops.push(async () => { health.stop(); await edge.stop(); await grpc.stop(5_000); });
     await health.checkNow();
     const httpAddress = `${config.GRPC_HOST}:${http.port}`;
-    dashboard.publisher.start({ httpAddress, grpcAddress: grpc.address });
+    const adminAddress = `${config.ADMIN_HTTP_HOST}:${adminHttp.port}`;
+    dashboard.publisher.start({ adminAddress, grpcAddress: grpc.address });
     // Runs first on stop: the row goes at once, rather than when its TTL ends.
     stops.push(() => dashboard.publisher.stop());
 
@@ -97,6 +119,7 @@ export async function startCheckoutNode(config: Config, logger: Logger, opts: {
       nodeId: config.NODE_ID,
       grpcAddress: grpc.address,
       httpAddress,
+      adminAddress,
       ownedShards: orders.ownedShards,
       stop: stopAll,
     };

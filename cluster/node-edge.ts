@@ -4,7 +4,7 @@ import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
 import type { Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
-import { createTokenService } from '../src/edge/auth.js';
+import { tokenServiceOf } from '../src/edge/config-tokens.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
 import type { OrderView } from '../src/domain/order-view.js';
 import { createPlaceOrderFlow } from '../src/edge/place-order-flow.js';
@@ -33,7 +33,7 @@ export function startNodeEdge(opts: {
   readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string; storageCounters?: StorageCounters;
 }) {
   const { config } = opts;
-  const tokens = createTokenService({ secret: config.AUTH_SECRET });
+  const tokens = tokenServiceOf(config);
   const routing = createRoutingMetrics(opts.metrics);
   // The pool is chosen once, at PlaceOrder, and written into the order id (cluster/routing/order-pool.ts).
   const rules = watchRulesFile({
@@ -55,6 +55,9 @@ export function startNodeEdge(opts: {
   });
   // Bad bytes are the client's error: INVALID_ARGUMENT with the reason, not grpc-js's INTERNAL.
   opts.grpcServer.addService(service, rejectUndecodable(service, handlers, (err, call) => toGrpcError(err, opts.codec, { logger: opts.logger, deadline: call.getDeadline() })));
-  const ws = createWebsocketServer({ server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger });
+  const ws = createWebsocketServer({
+    server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger,
+    limits: { maxConnections: config.WS_MAX_CONNECTIONS, maxConnectionsPerConsumer: config.WS_MAX_CONNECTIONS_PER_CONSUMER },
+  });
   return { stop: () => { rules.stop(); return ws.close(); } };
 }

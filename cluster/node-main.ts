@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   logger.info({ grpcAddress: node.grpcAddress, pool: config.NODE_POOL }, 'node started');
   // Written directly, not through the logger, so a quiet LOG_LEVEL cannot hide it from launchers.
-  process.stdout.write(`${JSON.stringify({ msg: 'node ready', nodeId: config.NODE_ID, grpcAddress: node.grpcAddress, httpAddress: node.httpAddress, pool: config.NODE_POOL })}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'node ready', nodeId: config.NODE_ID, grpcAddress: node.grpcAddress, httpAddress: node.httpAddress, adminAddress: node.adminAddress, pool: config.NODE_POOL })}\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

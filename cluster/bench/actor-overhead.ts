@@ -4,6 +4,7 @@
  * In the same run it times the two unavoidable costs of a step — one conditional journal append
  * and one downstream gRPC call — and reports the rest of an order's time as overhead.
  */
+import { newAdminSecret } from '../local/downstream/admin-service.js';
 import { randomUUID } from 'node:crypto';
 import { createOrderRuntime } from '../../actors/order-runtime.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const keyspace = 'bench_actor';
   const infra = await startLocalInfra({ keyspace, topics: [], logger: log, skipKafka: true });
   const client = createCassandraClient({ contactPoints: infra.cassandraContactPoints, localDataCenter: infra.cassandraLocalDc });
-  const downstream = await startDownstreamServer({ logger: silentLogger() });
+  const downstream = await startDownstreamServer({ adminSecret: newAdminSecret(), logger: silentLogger() });
   const clients = createDownstreamClients(downstream.address);
   try {
     await connectWithRetry(client, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     });
     const db = createCassandraClient({ contactPoints: cluster.infra.cassandraContactPoints, localDataCenter: cluster.infra.cassandraLocalDc });
     await connectWithRetry(db, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
-    const downstream = createDownstreamClients(cluster.downstreamAddress);
+    const downstream = createDownstreamClients(cluster.downstreamAddress, { adminSecret: cluster.downstreamAdminSecret });
     const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
     log(`cluster up; placing ${opts.orders} orders at ${opts.ratePerSec}/s, a kill every ${opts.killEveryMs.join('-')} ms, seed ${opts.seed}`);
     try {

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const orders = Number(values.orders ?? process.env.BENCH_ORDERS ?? 200);
   if (!(orders > 0)) throw new Error('--orders must be a positive number');
   const bench = await startBenchCluster({ name: 'bench-db', latency: [] });
-  const admin = createDownstreamClients(bench.cluster.downstreamAddress);
+  const admin = createDownstreamClients(bench.cluster.downstreamAddress, { adminSecret: bench.cluster.downstreamAdminSecret });
   const rows: Array<{ scenario: string; ops: Ops; n: number }> = [];
   try {
     await runScenario(bench, 20, 'warm-up');
@@ -102,7 +102,7 @@ async function runLegacy(bench: BenchCluster, n: number): Promise<Ops> {
 async function scrapeOps(bench: BenchCluster): Promise<Ops> {
   const ops: Ops = {};
   for (const node of bench.cluster.nodes) {
-    const text = await (await fetch(`http://${node.httpAddress}/metrics`)).text();
+    const text = await (await fetch(`http://${node.adminAddress}/metrics`)).text();
     for (const m of text.matchAll(/^checkout_storage_ops_total\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
       const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
       const key = `${labels.op} ${labels.table}`;

@@ -4,6 +4,7 @@
  * every step), on the same simulated latencies, in one run. Cassandra is durable
  * (`commitlog_sync: batch`) for the legacy row.
  */
+import { newAdminSecret } from '../local/downstream/admin-service.js';
 import { randomUUID } from 'node:crypto';
 import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
 import { startDownstreamServer } from '../local/downstream/downstream-server.js';
@@ -35,7 +36,7 @@ const input = (): PlaceOrderInput => ({
 async function main(): Promise<void> {
   const infra = await startLocalInfra({ keyspace: 'bench_fetch', topics: [], logger: createLogger({ level: 'warn' }), skipKafka: true });
   const db = createCassandraClient({ contactPoints: infra.cassandraContactPoints, localDataCenter: infra.cassandraLocalDc });
-  const downstream = await startDownstreamServer({ logger: silentLogger(), latency: LATENCY });
+  const downstream = await startDownstreamServer({ adminSecret: newAdminSecret(), logger: silentLogger(), latency: LATENCY });
   const clients = createDownstreamClients(downstream.address);
   try {
     await connectWithRetry(db, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });

@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { cassandraSecurityOf, kafkaSecurityOf } from '../../src/config/transport-security.js';
 import { projectPath } from '../../src/config/paths.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { startLocalInfra, type LocalInfra } from './local-infra.js';
+import { newAdminSecret } from './downstream/admin-service.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 import { plannedTopics, type TopicPlan } from '../../src/messaging/topic-plan.js';
 
@@ -12,13 +14,18 @@ export interface ClusterNode {
   /** The running process, or undefined while it is down. */
   process?: ServiceProcess;
   grpcAddress?: string;
+  /** Public HTTP: websocket, /healthz. */
   httpAddress?: string;
+  /** Admin HTTP (loopback): dashboard, /api, /metrics. */
+  adminAddress?: string;
 }
 
 export interface LocalCluster {
   infra: LocalInfra;
   downstream: ServiceProcess;
   downstreamAddress: string;
+  /** The downstream admin API's shared secret (the caller's DOWNSTREAM_ADMIN_SECRET, else a fresh one). */
+  downstreamAdminSecret: string;
   nodes: ClusterNode[];
   /** The env every node gets (addresses, topics, timeouts). */
   env: Record<string, string>;
@@ -53,33 +60,45 @@ export interface LocalClusterOptions {
 }
 
 /**
+ * A cluster on this machine is for development: without an AUTH_SECRET of the caller's, its nodes
+ * run in dev mode and take the public dev secret (and warn that they do).
+ */
+function localDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env.AUTH_SECRET === undefined ? { CHECKOUT_DEV_MODE: 'true' } : {};
+}
+
+/**
  * A whole checkout cluster on this machine as real processes: Cassandra, the Kafka-protocol
  * broker, the downstream services and N nodes, each of which can be killed, paused, restarted.
  * Used by `npm start`, the cluster tests and the benchmarks.
  */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
-  const base = loadConfig({ CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', ...process.env, ...opts.env, ...(opts.keyspace ? { CASSANDRA_KEYSPACE: opts.keyspace } : {}) });
+  const devDefaults = localDefaults({ ...process.env, ...opts.env });
+  const base = loadConfig({ CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', KAFKA_BROKERS: '127.0.0.1:1', ...devDefaults, ...process.env, ...opts.env, ...(opts.keyspace ? { CASSANDRA_KEYSPACE: opts.keyspace } : {}) });
   const logDir = opts.logDir ?? projectPath('.run', `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   await mkdir(logDir, { recursive: true });
   const infra = await startLocalInfra({
     cassandraContactPoints: opts.cassandraContactPoints, kafkaBrokers: opts.kafkaBrokers, provisionTopics: opts.provisionTopics,
     keyspace: base.CASSANDRA_KEYSPACE, topics: plannedTopics(base), logger: opts.logger,
+    cassandraSecurity: cassandraSecurityOf(base), kafkaSecurity: kafkaSecurityOf(base),
   });
   const stops: Array<() => Promise<void>> = [() => infra.stop()];
+  const downstreamAdminSecret = opts.env?.DOWNSTREAM_ADMIN_SECRET ?? process.env.DOWNSTREAM_ADMIN_SECRET ?? newAdminSecret();
   try {
     const downstream = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: `${logDir}/downstream.log`,
-      env: { ...process.env, ...opts.env, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}) },
+      env: { ...process.env, ...opts.env, DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}) },
     });
     stops.push(() => downstream.stop());
     const env: Record<string, string> = {
-      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500', LOG_LEVEL: 'info',
+      KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500', LOG_LEVEL: 'info', ...devDefaults,
       ...stringEnv(process.env), ...opts.env,
       CASSANDRA_KEYSPACE: base.CASSANDRA_KEYSPACE,
       CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
       CASSANDRA_LOCAL_DC: infra.cassandraLocalDc,
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       DOWNSTREAM_ADDRESS: String(downstream.ready.address),
+      DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret,
     };
     const nodes: ClusterNode[] = [];
 
@@ -91,13 +110,14 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       node.process = proc;
       node.grpcAddress = String(proc.ready.grpcAddress);
       node.httpAddress = String(proc.ready.httpAddress);
+      node.adminAddress = String(proc.ready.adminAddress);
     };
     const down = async (node: ClusterNode, how: (p: ServiceProcess) => Promise<void>) => {
       if (node.process) await how(node.process);
       node.process = undefined;
     };
     const cluster: LocalCluster = {
-      infra, downstream, downstreamAddress: String(downstream.ready.address), nodes, env, config: base,
+      infra, downstream, downstreamAddress: String(downstream.ready.address), downstreamAdminSecret, nodes, env, config: base,
       async addNode(id, pool = 'main') {
         const node: ClusterNode = { id, pool };
         await launch(node);

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../../src/observability/logger.js';
-import { createKafkaClient } from '../../src/messaging/kafka-client.js';
+import { createKafkaClient, type KafkaClientConfig } from '../../src/messaging/kafka-client.js';
 import { ensureTopics } from '../../src/messaging/topic-admin.js';
-import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
+import { connectWithRetry, createCassandraClient, type CassandraClientConfig } from '../../src/storage/cassandra-client.js';
 import { applySchema } from '../../src/storage/schema.js';
 import { startCassandra, type CassandraInstance } from './cassandra/cassandra-launcher.js';
 import { startMockBroker, type MockBroker } from './kafka/mock-broker.js';
@@ -21,6 +21,9 @@ export interface LocalInfraOptions {
   provisionTopics?: (topics: TopicPlan[]) => Promise<void>;
   /** For jobs that need only Cassandra (some benchmarks). */
   skipKafka?: boolean;
+  /** Login and TLS for an existing Cassandra, and TLS/SASL for existing brokers (the nodes' own settings). */
+  cassandraSecurity?: Pick<CassandraClientConfig, 'credentials' | 'tls'>;
+  kafkaSecurity?: Pick<KafkaClientConfig, 'ssl' | 'sasl'>;
   logger: Logger;
 }
 
@@ -65,7 +68,8 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       log.info({ contactPoint: cassandra.contactPoint, ms: timings.cassandraMs }, 'local Cassandra ready');
     }
     const localDc = opts.cassandraLocalDc ?? 'datacenter1';
-    const client = createCassandraClient({ contactPoints, localDataCenter: localDc });
+    // Security settings describe the operator's cluster; a Cassandra started here has no login.
+    const client = createCassandraClient({ contactPoints, localDataCenter: localDc, ...(cassandra ? {} : opts.cassandraSecurity) });
     try {
       const t0 = Date.now();
       await connectWithRetry(client, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
@@ -90,7 +94,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
     } else if (opts.provisionTopics) {
       await opts.provisionTopics(opts.topics);
     } else {
-      const kafka = createKafkaClient({ clientId: 'checkout-provisioner', brokers, logLevel: 'warn' }, log);
+      const kafka = createKafkaClient({ clientId: 'checkout-provisioner', brokers, logLevel: 'warn', ...opts.kafkaSecurity }, log);
       await ensureTopics(kafka, opts.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions })), log);
     }
     const own = () => {

@@ -1,6 +1,6 @@
 /**
- * `npm run token -- --subject c-1 [--admin] [--ttl 3600]`: prints a bearer token for a local
- * cluster, signed with AUTH_SECRET (or the dev default every node uses when it is unset).
+ * `npm run token -- --subject c-1 [--admin | --operator] [--ttl 3600]`: prints a bearer token for a local
+ * cluster, signed with AUTH_SECRET (or the dev secret of a local cluster, whose nodes run with CHECKOUT_DEV_MODE).
  * `checkout token` (src/cli/token.ts) does the same through the CLI.
  */
 import { resolve } from 'node:path';
@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { mintDevToken, tokenSecret } from '../../src/cli/dev-token.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../src/edge/auth.js';
 
-const USAGE = 'usage: mint-token --subject <consumer id> [--admin] [--ttl <seconds>]';
+const USAGE = 'usage: mint-token --subject <consumer id> [--admin | --operator] [--ttl <seconds>]';
 
 const options = {
   subject: { type: 'string', short: 's' },
   admin: { type: 'boolean', default: false },
+  operator: { type: 'boolean', default: false },
   ttl: { type: 'string', default: String(DEFAULT_TOKEN_TTL_SECONDS) },
 } as const;
 
@@ -28,7 +29,7 @@ export async function mintTokenFromArgs(args: string[], env: NodeJS.ProcessEnv):
   if (!values.subject) throw new Error(`--subject is required\n${USAGE}`);
   const ttlSeconds = Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error(`--ttl must be a positive whole number of seconds\n${USAGE}`);
-  return mintDevToken({ subject: values.subject, admin: values.admin, ttlSeconds, secret: tokenSecret(env) });
+  return mintDevToken({ subject: values.subject, admin: values.admin, operator: values.operator, ttlSeconds, secret: tokenSecret(env), kid: env.AUTH_KEY_ID });
 }
 
 // Run as a program, not when a test imports it.

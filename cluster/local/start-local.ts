@@ -61,18 +61,21 @@ async function main(): Promise<void> {
       cassandraContactPoints: env.CASSANDRA_CONTACT_POINTS?.split(',').filter(Boolean),
       kafkaBrokers: env.KAFKA_BROKERS?.split(',').filter(Boolean),
     });
-    const token = await createTokenService({ secret: cluster.config.AUTH_SECRET }).mint('c-demo', { ttlSeconds: 24 * 3600 });
+    const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
+    const token = await tokens.mint('c-demo', { ttlSeconds: 24 * 3600 });
+    const adminToken = await tokens.mint('ops', { role: 'admin', ttlSeconds: 24 * 3600 });
     const first = cluster.nodes[0]!;
     process.stdout.write([
       '',
       'Local checkout cluster is up.',
-      ...cluster.nodes.map((n) => `  gRPC (${n.id}):  ${n.grpcAddress}   http: ${n.httpAddress} (/metrics, /healthz, /ws)`),
-      `  Downstream:      ${cluster.downstreamAddress}`,
+      ...cluster.nodes.map((n) => `  gRPC (${n.id}):  ${n.grpcAddress}   http: ${n.httpAddress} (/ws, /healthz)   admin: ${n.adminAddress} (dashboard, /api, /metrics)`),
+      `  Downstream:      ${cluster.downstreamAddress}   admin secret: ${cluster.downstreamAdminSecret} (DOWNSTREAM_ADMIN_SECRET, for checkout load --faults)`,
       `  Cassandra:       ${cluster.infra.cassandraContactPoints.join(',')}`,
       `  Kafka:           ${cluster.infra.kafkaBrokers.join(',')}`,
       `  Logs:            ${logDir}/`,
       `  Token (c-demo):  ${token}`,
-      `  Dashboard:       http://${first.httpAddress}/`,
+      `  Dashboard:       http://${first.adminAddress}/  (paste the admin token)`,
+      `  Admin token:     ${adminToken}`,
       `  CLI:             node dist/src/cli/main.js --address ${first.grpcAddress} place   (see README, "CLI")`,
       `  Demo load:       ${demoRun.rate > 0 ? `${demoRun.rate} orders/s, faults ${formatFaultMix(demoRun.faults)} (DEMO_RATE=0 turns it off)` : 'off (DEMO_RATE=0)'}`,
       'Press Ctrl-C to stop everything.',
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     ].join('\n'));
     if (demoRun.rate > 0 && !stopping) {
       demo = await startDemoLoad({
-        addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, secret: cluster.config.AUTH_SECRET,
+        addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, downstreamAdminSecret: cluster.downstreamAdminSecret, secret: cluster.config.AUTH_SECRET,
         ratePerSec: demoRun.rate, faults: demoRun.faults, stream: process.stdout, tty: Boolean(process.stdout.isTTY),
       });
     }

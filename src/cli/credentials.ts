@@ -27,7 +27,7 @@ export function resolveCredentials(opts: { token?: string; secret?: string; env:
   const mint = (subject: string, admin: boolean) => {
     const key = `${admin ? 'admin' : 'consumer'}:${subject}`;
     let t = minted.get(key);
-    if (!t) minted.set(key, (t = mintDevToken({ subject, admin, secret })));
+    if (!t) minted.set(key, (t = mintDevToken({ subject, admin, secret, kid: opts.env.AUTH_KEY_ID })));
     return t;
   };
   return { forConsumer: (consumerId) => mint(consumerId, false), forOrders: () => mint(ADMIN_SUBJECT, true), subject: undefined, canMint: true };

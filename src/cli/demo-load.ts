@@ -11,6 +11,8 @@ export interface DemoLoadOptions {
   /** gRPC addresses of the nodes; calls go round-robin over them. */
   addresses: readonly string[];
   downstreamAddress: string;
+  /** The downstream admin API's shared secret, for the fault mix. */
+  downstreamAdminSecret: string;
   secret: string;
   ratePerSec: number;
   faults: readonly FaultMixEntry[];
@@ -45,7 +47,7 @@ export async function startDemoLoad(opts: DemoLoadOptions): Promise<DemoLoad> {
     watchToTerminal: (orderId, consumerId) => on(orderId).watchToTerminal(orderId, consumerId).finally(() => nodeOf.delete(orderId)),
     cancel: (orderId, consumerId) => on(orderId).cancel(orderId, consumerId),
   };
-  const downstream = createDownstreamClients(opts.downstreamAddress);
+  const downstream = createDownstreamClients(opts.downstreamAddress, { adminSecret: opts.downstreamAdminSecret });
   await applyFaultMix(downstream.admin, opts.faults);
   downstream.close();
   const load = startCheckoutLoad({

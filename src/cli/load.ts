@@ -15,6 +15,7 @@ export interface LoadFlags {
   cancel: string;
   faults: string;
   downstream?: string;
+  downstreamSecret?: string;
   maxInFlight: string;
 }
 
@@ -25,6 +26,8 @@ export interface LoadPlan {
   cancelFraction: number;
   faults: FaultMixEntry[];
   downstream?: string;
+  /** The downstream admin API's shared secret, sent with the fault calls. */
+  downstreamSecret?: string;
   maxInFlight: number;
 }
 
@@ -33,6 +36,8 @@ export function loadPlan(flags: LoadFlags, env: NodeJS.ProcessEnv, tokenSubject:
   const faults = parseFaultMix(flags.faults);
   const downstreamFlag = flags.downstream ?? env.DOWNSTREAM_ADDRESS;
   if (faults.length > 0 && !downstreamFlag) throw new UsageError('--faults needs --downstream host:port (or DOWNSTREAM_ADDRESS): faults are set through the downstream admin API');
+  const downstreamSecret = flags.downstreamSecret ?? env.DOWNSTREAM_ADMIN_SECRET;
+  if (faults.length > 0 && !downstreamSecret) throw new UsageError('--faults needs --downstream-secret (or DOWNSTREAM_ADMIN_SECRET): the downstream admin API takes calls only with its shared secret');
   const consumerCount = parseNumber(flags.consumers ?? (canMint ? '4' : '1'), '--consumers', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1');
   if (!canMint && consumerCount > 1) throw new UsageError('--consumers > 1 needs tokens for each consumer: pass --secret (or AUTH_SECRET) instead of --token');
   return {
@@ -42,13 +47,14 @@ export function loadPlan(flags: LoadFlags, env: NodeJS.ProcessEnv, tokenSubject:
     cancelFraction: parseNumber(flags.cancel, '--cancel', (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]'),
     faults,
     ...(downstreamFlag ? { downstream: parseAddress(downstreamFlag, '--downstream') } : {}),
+    ...(downstreamSecret ? { downstreamSecret } : {}),
     maxInFlight: parseNumber(flags.maxInFlight, '--max-in-flight', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1'),
   };
 }
 
 async function runLoad(ctx: CommandContext, flags: LoadFlags): Promise<number> {
   const plan = loadPlan(flags, ctx.io.env, ctx.credentials.subject, ctx.credentials.canMint);
-  const downstream = plan.downstream && plan.faults.length ? createDownstreamClients(plan.downstream) : undefined;
+  const downstream = plan.downstream && plan.faults.length ? createDownstreamClients(plan.downstream, { ...(plan.downstreamSecret ? { adminSecret: plan.downstreamSecret } : {}) }) : undefined;
   const clearFaults = downstream ? await applyFaultMix(downstream.admin, plan.faults) : async () => undefined;
   const load = startCheckoutLoad({
     calls: ctx.client().loadCalls(), consumers: plan.consumers, ratePerSec: plan.ratePerSec, durationMs: plan.durationMs,
@@ -80,6 +86,7 @@ export function registerLoad(program: Command, io: CliIo, done: (code: number) =
     .option('--cancel <fraction>', 'share of accepted orders cancelled right away', '0')
     .option('--faults <mix>', 'downstream faults during the run, e.g. payments.capture=0.05,fraud.assess=0.02 (kind UNAVAILABLE unless :KIND)', '')
     .option('--downstream <host:port>', 'the downstream services\' admin address (env DOWNSTREAM_ADDRESS), for --faults')
+    .option('--downstream-secret <secret>', 'the downstream admin API\'s shared secret (env DOWNSTREAM_ADMIN_SECRET), for --faults')
     .option('--max-in-flight <n>', 'arrivals beyond this many outstanding orders are dropped and counted', '2000')
     .action(async (flags: LoadFlags, cmd: Command) => done(await runCommand(io, cmd, (ctx) => runLoad(ctx, flags))));
 }

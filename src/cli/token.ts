@@ -8,10 +8,11 @@ export function registerToken(program: Command, io: CliIo, done: (code: number) 
     .description('mint a bearer token (signed with --secret, AUTH_SECRET or the dev default)')
     .option('--subject <consumerId>', 'the consumer the token speaks for', 'c-demo')
     .option('--admin', 'an admin token (reads and cancels any order)', false)
+    .option('--operator', 'a read-only operator token (the dashboard and its read API)', false)
     .option('--ttl <seconds>', 'lifetime', String(DEFAULT_TOKEN_TTL_SECONDS))
-    .action(async (flags: { subject: string; admin: boolean; ttl: string }, cmd: Command) => done(await runCommand(io, cmd, async (ctx) => {
+    .action(async (flags: { subject: string; admin: boolean; operator: boolean; ttl: string }, cmd: Command) => done(await runCommand(io, cmd, async (ctx) => {
       const ttlSeconds = parseNumber(flags.ttl, '--ttl', (n) => Number.isInteger(n) && n > 0, 'a positive whole number of seconds');
-      const token = await mintDevToken({ subject: flags.subject, admin: flags.admin, ttlSeconds, secret: tokenSecret(ctx.io.env, ctx.options.secret) });
-      ctx.print(token, { token, subject: flags.subject, role: flags.admin ? 'admin' : 'consumer', ttlSeconds });
+      const token = await mintDevToken({ subject: flags.subject, admin: flags.admin, operator: flags.operator, ttlSeconds, secret: tokenSecret(ctx.io.env, ctx.options.secret), kid: ctx.io.env.AUTH_KEY_ID });
+      ctx.print(token, { token, subject: flags.subject, role: flags.admin ? 'admin' : flags.operator ? 'operator' : 'consumer', ttlSeconds });
     })));
 }

@@ -41,6 +41,8 @@ export interface DownstreamClientOptions {
   /** Default deadline of every call, in ms. Default 5000. */
   deadlineMs?: number;
   channelOptions?: grpc.ChannelOptions;
+  /** Sent with every DownstreamAdmin call (`authorization: Bearer …`); without it they are refused. */
+  adminSecret?: string;
 }
 
 /**
@@ -61,14 +63,14 @@ export function createDownstreamClients(address: string, opts: DownstreamClientO
     payments: bind(v1.PaymentsService.service),
     logistics: bind(v1.LogisticsService.service),
     merchant: bind(v1.MerchantService.service),
-    admin: bind(v1.DownstreamAdmin.service),
+    admin: bindService(client, v1.DownstreamAdmin.service, codec, defaultDeadline, opts.adminSecret),
     ready: (deadlineMs = defaultDeadline) =>
       new Promise((resolve, reject) => client.waitForReady(Date.now() + deadlineMs, (err) => (err ? reject(err) : resolve()))),
     close: () => client.close(),
   };
 }
 
-function bindService<D extends grpc.ServiceDefinition>(client: grpc.Client, definition: D, codec: StatusCodec, defaultDeadline: number): ServiceClient<D> {
+function bindService<D extends grpc.ServiceDefinition>(client: grpc.Client, definition: D, codec: StatusCodec, defaultDeadline: number, bearer?: string): ServiceClient<D> {
   const bound: Record<string, UnaryCall<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(definition)) {
     bound[name.charAt(0).toLowerCase() + name.slice(1)] = (request, options = {}) =>
@@ -78,7 +80,7 @@ function bindService<D extends grpc.ServiceDefinition>(client: grpc.Client, defi
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          options.metadata ?? new grpc.Metadata(),
+          withBearer(options.metadata, bearer),
           { deadline: Date.now() + (options.deadlineMs ?? defaultDeadline) },
           (err, response) => {
             options.signal?.removeEventListener('abort', cancel);
@@ -93,4 +95,11 @@ function bindService<D extends grpc.ServiceDefinition>(client: grpc.Client, defi
   }
   // Built from the same definition the type is derived from, so the shapes agree.
   return bound as ServiceClient<D>;
+}
+
+function withBearer(metadata: grpc.Metadata | undefined, bearer: string | undefined): grpc.Metadata {
+  if (bearer === undefined) return metadata ?? new grpc.Metadata();
+  const withIt = metadata?.clone() ?? new grpc.Metadata();
+  withIt.set('authorization', `Bearer ${bearer}`);
+  return withIt;
 }

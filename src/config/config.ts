@@ -11,20 +11,54 @@ const list = (item: z.ZodString) =>
   z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(item).min(1));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const flag = z.enum(['true', 'false', '1', '0'], 'expected true, false, 1 or 0').transform((v) => v === 'true' || v === '1');
+const secret = z.string().min(32, 'use at least 32 characters');
+const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-Za-z0-9_.-]');
+
+/**
+ * The signing secret in the source, for local clusters only: anyone can read it and mint an admin
+ * token, so a node takes it only with CHECKOUT_DEV_MODE set.
+ */
+export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 
 const schema = z.object({
   NODE_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/).default(`${hostname()}-${process.pid}`),
   NODE_POOL: z.enum(['main', 'sandbox']).default('main'),
   GRPC_HOST: z.string().default('127.0.0.1'),
   GRPC_PORT: port.default(0),
+  /** The public HTTP listener (on GRPC_HOST): the websocket at /ws and /healthz. */
   HTTP_PORT: port.default(0),
+  /** PEM certificate chain and key: gRPC and the public HTTP listener (wss, /healthz) serve TLS. Unset: plaintext. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The admin HTTP listener: dashboard, /api (token required) and /metrics. Loopback unless an operator opens it. */
+  ADMIN_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_HTTP_PORT: port.default(0),
+  /** Websocket connections a node holds at once; more are refused with 503. */
+  WS_MAX_CONNECTIONS: positiveInt.default(10_000),
+  /** Websocket connections one consumer (token subject) may hold on a node. */
+  WS_MAX_CONNECTIONS_PER_CONSUMER: positiveInt.default(20),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   CASSANDRA_CONTACT_POINTS: list(hostPort),
   CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
   CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits, _').default('checkout'),
 
+  /** Cassandra login (PasswordAuthenticator); both or neither. */
+  CASSANDRA_USERNAME: z.string().min(1).optional(),
+  CASSANDRA_PASSWORD: z.string().min(1).optional(),
+  /** TLS to Cassandra (client_encryption_options); the server is checked against CASSANDRA_TLS_CA_FILE, else the system's CAs. */
+  CASSANDRA_TLS: flag.default(false),
+  CASSANDRA_TLS_CA_FILE: z.string().min(1).optional(),
+
   KAFKA_BROKERS: list(hostPort),
+  /** TLS to the brokers; checked against KAFKA_TLS_CA_FILE, else the system's CAs. */
+  KAFKA_TLS: flag.default(false),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  /** SASL login to the brokers; a mechanism needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().default('checkout'),
   KAFKA_COMMANDS_TOPIC: z.string().default('order-commands'),
   KAFKA_EVENTS_TOPIC: z.string().default('order-events'),
@@ -45,7 +79,21 @@ const schema = z.object({
   SANDBOX_RULES_FILE: z.string().min(1).optional(),
 
   DOWNSTREAM_ADDRESS: hostPort.optional(),
-  AUTH_SECRET: z.string().min(32, 'use at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
+  /** The downstream services' admin secret: the dashboard's fault injection needs it. */
+  DOWNSTREAM_ADMIN_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  /** A local cluster (npm start, tests): allows the dev secret when AUTH_SECRET is unset; the node logs a warning. */
+  CHECKOUT_DEV_MODE: flag.default(false),
+  /** Signs and verifies tokens. Required unless CHECKOUT_DEV_MODE; never the dev secret outside it. */
+  AUTH_SECRET: secret.optional(),
+  /** The key id (`kid` header) naming AUTH_SECRET; tokens without a kid are checked against AUTH_SECRET. */
+  AUTH_KEY_ID: keyId.optional(),
+  /** During a rotation: the secret being retired and its key id; tokens naming that kid still verify. */
+  AUTH_PREVIOUS_SECRET: secret.optional(),
+  AUTH_PREVIOUS_KEY_ID: keyId.optional(),
+  /** Oldest token accepted (by `iat`), whatever its `exp`. */
+  AUTH_MAX_TOKEN_AGE_S: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  /** Clock skew forgiven on `exp` and `iat`. */
+  AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
@@ -56,12 +104,17 @@ const schema = z.object({
   IDEMPOTENCY_TTL_S: positiveInt.default(24 * 3600),
 });
 
-export type Config = z.output<typeof schema>;
+/** The validated environment; AUTH_SECRET is always set (the dev secret only in dev mode). */
+export type Config = Omit<z.output<typeof schema>, 'AUTH_SECRET'> & { AUTH_SECRET: string };
 
 /** Reads and validates the node's configuration; every problem is listed, by variable name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = [...secretProblems(result.data), ...transportProblems(result.data)];
+    if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    return { ...result.data, AUTH_SECRET: result.data.AUTH_SECRET ?? DEV_AUTH_SECRET };
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const item = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : '';
@@ -69,6 +122,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return `  ${name}: ${missing ? 'is required' : `${issue.message}${item}`}${missing ? hintFor(name) : ''}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** The token secrets' rules that span variables: no public secret outside dev mode, a rotation names both keys. */
+function secretProblems(c: z.output<typeof schema>): string[] {
+  const problems: string[] = [];
+  if (!c.CHECKOUT_DEV_MODE) {
+    if (c.AUTH_SECRET === undefined) problems.push('AUTH_SECRET: is required (32+ random characters, e.g. `openssl rand -base64 48`); a local cluster may set CHECKOUT_DEV_MODE=true instead');
+    if (c.AUTH_SECRET === DEV_AUTH_SECRET || c.AUTH_PREVIOUS_SECRET === DEV_AUTH_SECRET) problems.push('AUTH_SECRET: is the public dev secret, which anyone can sign admin tokens with; set a secret of your own (or CHECKOUT_DEV_MODE=true on a local cluster)');
+  }
+  if (c.AUTH_PREVIOUS_SECRET !== undefined) {
+    if (c.AUTH_PREVIOUS_KEY_ID === undefined || c.AUTH_KEY_ID === undefined) problems.push('AUTH_PREVIOUS_SECRET: needs AUTH_PREVIOUS_KEY_ID and AUTH_KEY_ID, so a token says which secret signed it');
+    else if (c.AUTH_PREVIOUS_KEY_ID === c.AUTH_KEY_ID) problems.push('AUTH_PREVIOUS_KEY_ID: must differ from AUTH_KEY_ID');
+  } else if (c.AUTH_PREVIOUS_KEY_ID !== undefined) problems.push('AUTH_PREVIOUS_KEY_ID: is set without AUTH_PREVIOUS_SECRET');
+  return problems;
+}
+
+/** Settings that only make sense together: a certificate and its key, a user and a password. */
+function transportProblems(c: z.output<typeof schema>): string[] {
+  const problems: string[] = [];
+  const pair = (a: keyof typeof c, b: keyof typeof c) => {
+    if ((c[a] === undefined) !== (c[b] === undefined)) problems.push(`${c[a] === undefined ? a : b}: is required with ${c[a] === undefined ? b : a}`);
+  };
+  pair('TLS_CERT_FILE', 'TLS_KEY_FILE');
+  pair('CASSANDRA_USERNAME', 'CASSANDRA_PASSWORD');
+  pair('KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD');
+  if (c.CASSANDRA_TLS_CA_FILE !== undefined && !c.CASSANDRA_TLS) problems.push('CASSANDRA_TLS_CA_FILE: is set but CASSANDRA_TLS is not true');
+  if (c.KAFKA_TLS_CA_FILE !== undefined && !c.KAFKA_TLS) problems.push('KAFKA_TLS_CA_FILE: is set but KAFKA_TLS is not true');
+  if (c.KAFKA_SASL_MECHANISM !== undefined && c.KAFKA_SASL_USERNAME === undefined) problems.push('KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  if (c.KAFKA_SASL_MECHANISM === undefined && c.KAFKA_SASL_USERNAME !== undefined) problems.push('KAFKA_SASL_USERNAME: needs KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
+  return problems;
 }
 
 function hintFor(name: string): string {

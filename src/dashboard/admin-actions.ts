@@ -8,7 +8,7 @@ export interface AdminActions {
   /** Stops this node the way SIGTERM does; false when this node cannot be stopped from here. */
   stopSelf(by: string): boolean;
   /** Asks another node's own API to stop it, with the caller's token; its HTTP status and body. */
-  stopOther(httpAddress: string, authorization: string): Promise<{ status: number; body: unknown }>;
+  stopOther(adminAddress: string, authorization: string): Promise<{ status: number; body: unknown }>;
 }
 
 /**
@@ -33,8 +33,8 @@ export function createAdminActions(opts: { nodeId: string; downstream: Downstrea
       }
       return true;
     },
-    async stopOther(httpAddress, authorization) {
-      const res = await fetch(`http://${httpAddress}/api/admin/stop`, {
+    async stopOther(adminAddress, authorization) {
+      const res = await fetch(`http://${adminAddress}/api/admin/stop`, {
         method: 'POST', headers: { authorization }, signal: AbortSignal.timeout(5_000),
       });
       const text = await res.text();

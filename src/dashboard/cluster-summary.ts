@@ -9,7 +9,7 @@ export const STALE_AFTER_MS = 4_000;
 export interface NodeSummary {
   nodeId: string;
   pool: string;
-  httpAddress: string;
+  adminAddress: string;
   grpcAddress: string;
   shards: number[];
   completedPerSec: number;
@@ -59,7 +59,7 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
     at: opts.now,
     servedBy: opts.servedBy,
     nodes: live.map((r) => ({
-      nodeId: r.nodeId, pool: r.pool, httpAddress: r.httpAddress, grpcAddress: r.grpcAddress, shards: r.shards,
+      nodeId: r.nodeId, pool: r.pool, adminAddress: r.adminAddress, grpcAddress: r.grpcAddress, shards: r.shards,
       completedPerSec: r.recent.completedPerSec, startedAt: r.startedAt, ageMs: Math.max(0, opts.now - r.updatedAt),
     })),
     pools: poolCoverage(live),

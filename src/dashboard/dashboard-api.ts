@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DownstreamCallError } from '../clients/downstream-call-error.js';
 import type { TokenService } from '../edge/auth.js';
 import type { Logger } from '../observability/logger.js';
-import { checkAdmin } from './admin-auth.js';
+import { checkRole } from './admin-auth.js';
 import type { AdminActions } from './admin-actions.js';
 import { summarizeCluster, type ClusterSummary } from './cluster-summary.js';
 import { faultChoices, parseFaultRequest } from './fault-request.js';
@@ -18,11 +18,12 @@ const ORDER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
- * The dashboard's HTTP surface:
+ * The dashboard's HTTP surface (on the node's admin listener). The page is open; everything
+ * under /api/ needs a token: reads an operator's (or admin's), admin actions an admin's.
  *   GET  /                          the page (and its .js/.css)
- *   GET  /api/dashboard             the cluster summary, from the live nodes' rows
- *   GET  /api/orders/<id>           one order's journal as a timeline
- *   GET  /api/fault-choices         targets and kinds a fault rule may name
+ *   GET  /api/dashboard             operator: the cluster summary, from the live nodes' rows
+ *   GET  /api/orders/<id>           operator: one order's journal as a timeline
+ *   GET  /api/fault-choices         operator: targets and kinds a fault rule may name
  *   POST /api/admin/faults          admin: set the downstream fault rules
  *   POST /api/admin/stop            admin: stop this node gracefully
  *   POST /api/admin/nodes/<id>/stop admin: stop that node (forwarded to its own API)
@@ -36,6 +37,9 @@ export function createDashboardRoutes(opts: {
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (req.method === 'GET' && isStaticPath(path)) return serveStatic(path, res);
+    // Before anything is looked up: without a token, not even "no such order" is answered.
+    const check = await checkRole(req.headers, opts.tokens, path.startsWith('/api/admin/') ? 'admin' : 'operator');
+    if (!check.ok) return sendJson(res, check.status, { error: check.reason, message: check.message });
     if (req.method === 'GET' && path === '/api/dashboard') return sendJson(res, 200, await summary());
     if (req.method === 'GET' && path === '/api/fault-choices') return sendJson(res, 200, faultChoices());
     if (req.method === 'GET' && path.startsWith('/api/orders/')) {
@@ -46,8 +50,6 @@ export function createDashboardRoutes(opts: {
     }
     if (path.startsWith('/api/admin/')) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'admin actions are POST' });
-      const check = await checkAdmin(req.headers, opts.tokens);
-      if (!check.ok) return sendJson(res, check.status, { error: check.reason, message: check.message });
       const by = check.principal.consumerId;
       if (path === '/api/admin/faults') {
         const parsed = parseFaultRequest(await readJsonBody(req));
@@ -66,7 +68,7 @@ export function createDashboardRoutes(opts: {
         if (nodeId === opts.nodeId) return opts.admin.stopSelf(by) ? sendJson(res, 202, { stopping: nodeId }) : sendJson(res, 501, { error: 'NOT_SUPPORTED', message: 'this node cannot be stopped from here' });
         const row = (await summary()).nodes.find((n) => n.nodeId === nodeId);
         if (!row) return sendJson(res, 404, { error: 'NOT_FOUND', message: `no live node ${nodeId}` });
-        const answer = await opts.admin.stopOther(row.httpAddress, req.headers.authorization ?? '');
+        const answer = await opts.admin.stopOther(row.adminAddress, req.headers.authorization ?? '');
         return sendJson(res, answer.status, answer.body);
       }
     }

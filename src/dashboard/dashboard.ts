@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { plannedTopics } from '../messaging/topic-plan.js';
 import type { Config } from '../config/config.js';
 import type { DownstreamClients } from '../clients/downstream-clients.js';
-import { createTokenService } from '../edge/auth.js';
+import { tokenServiceOf } from '../edge/config-tokens.js';
 import type { Logger } from '../observability/logger.js';
 import { createAdminActions } from './admin-actions.js';
 import { createDashboardRoutes, type HttpRoutes } from './dashboard-api.js';
@@ -36,7 +36,7 @@ export function createDashboard(opts: {
     routes: createDashboardRoutes({
       nodeId: config.NODE_ID, table,
       timeline: async (orderId) => timelineOf(orderId, await journalRows(opts.cassandra, keyspace, orderId)),
-      tokens: createTokenService({ secret: config.AUTH_SECRET }),
+      tokens: tokenServiceOf(config),
       admin: createAdminActions({ nodeId: config.NODE_ID, downstream: opts.downstream, ...(opts.requestStop ? { requestStop: opts.requestStop } : {}), logger }),
       logger,
     }),

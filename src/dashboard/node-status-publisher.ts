@@ -8,7 +8,7 @@ export const PUBLISH_EVERY_MS = 1_000;
 
 export interface NodeStatusPublisher {
   /** Publishes at once, then every second. */
-  start(addresses: { httpAddress: string; grpcAddress: string }): void;
+  start(addresses: { adminAddress: string; grpcAddress: string }): void;
   /** Stops publishing and removes the row, so a node that leaves gracefully disappears at once. */
   stop(): Promise<void>;
 }
@@ -27,7 +27,7 @@ export function createNodeStatusPublisher(opts: {
   const window = createRecentWindow({ startedAt });
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  let addresses = { httpAddress: '', grpcAddress: '' };
+  let addresses = { adminAddress: '', grpcAddress: '' };
   let failing = false;
 
   const publishOnce = async () => {

@@ -6,7 +6,8 @@ import type { RecentActivity } from './recent-window.js';
 export interface NodeStatusRow {
   nodeId: string;
   pool: string;
-  httpAddress: string;
+  /** The node's admin HTTP listener (dashboard, /api, /metrics); stored in the `http_address` column. */
+  adminAddress: string;
   grpcAddress: string;
   shards: number[];
   /** Partitions of the node's pool's commands topic. */
@@ -32,7 +33,7 @@ export function createNodeStatusTable(client: Client, keyspace: string): NodeSta
       await client.execute(
         `INSERT INTO ${keyspace}.node_status (node_id, pool, http_address, grpc_address, shards, shard_count, counters, started_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ${NODE_STATUS_TTL_S}`,
-        [row.nodeId, row.pool, row.httpAddress, row.grpcAddress, row.shards, row.shardCount,
+        [row.nodeId, row.pool, row.adminAddress, row.grpcAddress, row.shards, row.shardCount,
           encodeFigures(row.counters, row.recent), BigInt(Math.round(row.startedAt)), BigInt(Math.round(row.updatedAt))],
         { prepare: true },
       );
@@ -47,7 +48,7 @@ export function createNodeStatusTable(client: Client, keyspace: string): NodeSta
         return {
           nodeId: r.node_id as string,
           pool: (r.pool as string | null) ?? 'main',
-          httpAddress: (r.http_address as string | null) ?? '',
+          adminAddress: (r.http_address as string | null) ?? '',
           grpcAddress: (r.grpc_address as string | null) ?? '',
           shards: ((r.shards as number[] | null) ?? []).map(Number),
           shardCount: Number(r.shard_count ?? 0),

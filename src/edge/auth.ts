@@ -6,19 +6,35 @@ import { EdgeStatusError, permissionDenied } from './rich-errors.js';
 export interface Principal {
   consumerId: string;
   admin: boolean;
+  /** A read-only operator: may read the cluster summary and any order's timeline, change nothing. */
+  operator?: boolean;
+  /** When the token stops being valid (ms since the epoch); a long-lived session must end then. */
+  expiresAtMs?: number;
 }
 
-export type Role = 'consumer' | 'admin';
+export type Role = 'consumer' | 'operator' | 'admin';
+const ROLES: readonly unknown[] = ['consumer', 'operator', 'admin'] satisfies Role[];
+
+/** A signing secret and the key id (`kid` header) that names it, so two can be in force during a rotation. */
+export interface TokenKey {
+  kid: string;
+  secret: string;
+}
 
 export const TOKEN_ISSUER = 'checkout';
 export const TOKEN_AUDIENCE = 'checkout.v1';
 export const MIN_SECRET_LENGTH = 32;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** Oldest `iat` accepted, whatever `exp` says: a token minted with a huge TTL still dies. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 24 * 3600;
+/** Clock skew forgiven between the minting host and this one, on `exp` and `iat`. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
 const ALGORITHM = 'HS256';
 // Far above any token we mint (~250 chars); bounds the work a hostile header can cause.
 const MAX_TOKEN_LENGTH = 4096;
 const SUBJECT_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const KID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Why a token was refused: the ErrorInfo reason of the UNAUTHENTICATED status. */
 export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_SIGNATURE_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_CLAIMS_INVALID';
@@ -48,13 +64,44 @@ export interface TokenService {
   verify(token: string): Promise<Principal>;
 }
 
-/** HS256 bearer tokens: `sub` = consumer id, `role`, `exp`, fixed issuer and audience. */
-export function createTokenService(opts: { secret: string; issuer?: string; audience?: string; clock?: () => number }): TokenService {
-  if (opts.secret.length < MIN_SECRET_LENGTH) throw new RangeError(`the token secret must have at least ${MIN_SECRET_LENGTH} characters`);
-  const key = new TextEncoder().encode(opts.secret);
+export interface TokenServiceOptions {
+  /** The current secret: it signs what `mint` makes and verifies tokens naming `kid` (or no kid). */
+  secret: string;
+  /** The current secret's key id, written into minted tokens' `kid` header; unset, none is written. */
+  kid?: string;
+  /** The secret being rotated out: tokens naming its kid still verify until it is removed. */
+  previous?: TokenKey;
+  maxTokenAgeSeconds?: number;
+  clockToleranceSeconds?: number;
+  issuer?: string;
+  audience?: string;
+  clock?: () => number;
+}
+
+/**
+ * HS256 bearer tokens: `sub` = consumer id, `role`, `iat`, `exp`, fixed issuer and audience, and
+ * `kid` naming the secret. A token without a kid is checked against the current secret (tokens
+ * minted before key ids existed); one naming an unknown kid is refused as not ours.
+ */
+export function createTokenService(opts: TokenServiceOptions): TokenService {
+  const keys = new Map<string, Uint8Array>();
+  const current = keyOf(opts.secret);
+  if (opts.kid !== undefined) keys.set(checkKid(opts.kid), current);
+  if (opts.previous) {
+    if (opts.previous.kid === opts.kid) throw new RangeError('the previous key must have a key id of its own');
+    keys.set(checkKid(opts.previous.kid), keyOf(opts.previous.secret));
+  }
   const issuer = opts.issuer ?? TOKEN_ISSUER;
   const audience = opts.audience ?? TOKEN_AUDIENCE;
   const clock = opts.clock ?? Date.now;
+  const maxTokenAge = opts.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
+  const clockTolerance = opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  const keyFor = (header: { kid?: string }): Uint8Array => {
+    if (header.kid === undefined) return current;
+    const key = keys.get(header.kid);
+    if (!key) throw new AuthError('TOKEN_SIGNATURE_INVALID');
+    return key;
+  };
 
   return {
     async mint(subject, { role = 'consumer', ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS } = {}) {
@@ -62,13 +109,13 @@ export function createTokenService(opts: { secret: string; issuer?: string; audi
       if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
       const now = Math.floor(clock() / 1000);
       return new SignJWT({ role })
-        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', ...(opts.kid === undefined ? {} : { kid: opts.kid }) })
         .setSubject(subject)
         .setIssuer(issuer)
         .setAudience(audience)
         .setIssuedAt(now)
         .setExpirationTime(now + ttlSeconds)
-        .sign(key);
+        .sign(current);
     },
 
     async verify(token) {
@@ -76,23 +123,35 @@ export function createTokenService(opts: { secret: string; issuer?: string; audi
       if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('TOKEN_MALFORMED');
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, keyFor, {
           algorithms: [ALGORITHM],
           issuer,
           audience,
-          requiredClaims: ['sub', 'exp'],
+          requiredClaims: ['sub', 'exp', 'iat'],
+          maxTokenAge,
+          clockTolerance,
           currentDate: new Date(clock()),
         }));
       } catch (err) {
-        throw new AuthError(failureOf(err));
+        throw err instanceof AuthError ? err : new AuthError(failureOf(err));
       }
-      const { sub, role } = payload;
-      if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || (role !== 'consumer' && role !== 'admin')) {
+      const { sub, role, exp } = payload;
+      if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || !ROLES.includes(role) || typeof exp !== 'number') {
         throw new AuthError('TOKEN_CLAIMS_INVALID');
       }
-      return { consumerId: sub, admin: role === 'admin' };
+      return { consumerId: sub, admin: role === 'admin', operator: role === 'operator', expiresAtMs: exp * 1000 };
     },
   };
+}
+
+function keyOf(secret: string): Uint8Array {
+  if (secret.length < MIN_SECRET_LENGTH) throw new RangeError(`the token secret must have at least ${MIN_SECRET_LENGTH} characters`);
+  return new TextEncoder().encode(secret);
+}
+
+function checkKid(kid: string): string {
+  if (!KID_PATTERN.test(kid)) throw new RangeError('a key id is 1-64 characters of [A-Za-z0-9_.-]');
+  return kid;
 }
 
 // jose checks the signature before the claims, so an expired token reads as expired only when
@@ -121,4 +180,9 @@ export async function authenticate(metadata: grpc.Metadata, tokens: Pick<TokenSe
 /** Admin surfaces (sandbox rules, fault injection): PERMISSION_DENIED for anyone else. */
 export function requireAdmin(principal: Principal): void {
   if (!principal.admin) throw permissionDenied('this needs an admin token', 'ADMIN_REQUIRED');
+}
+
+/** Read-only operations surfaces (cluster summary, any order's timeline): an operator or an admin. */
+export function requireOperator(principal: Principal): void {
+  if (!principal.admin && principal.operator !== true) throw permissionDenied('this needs an operator or admin token', 'OPERATOR_REQUIRED');
 }

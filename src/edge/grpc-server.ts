@@ -21,6 +21,8 @@ export async function startGrpcServer(opts: {
   port: number;
   reflect: PackageDefinition[];
   register: (server: grpc.Server) => void;
+  /** PEM certificate chain and key: serve TLS (clients need not present certificates). Unset: plaintext. */
+  tls?: { cert: Buffer; key: Buffer };
 }): Promise<GrpcServerHandle> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
@@ -28,7 +30,10 @@ export async function startGrpcServer(opts: {
   for (const definition of opts.reflect) new ReflectionService(definition).addToServer(server);
   opts.register(server);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    const credentials = opts.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${opts.host}:${opts.port}`, credentials, (err, bound) => {
       if (err) reject(portError(opts.host, opts.port, err));
       else resolve(bound);
     });

@@ -1,9 +1,9 @@
 import { WebSocket, type RawData } from 'ws';
-import { isTerminal } from '../domain/order.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
 import type { OrderView } from '../domain/order-view.js';
 import { parseClientFrame, type ParseResult, type ServerFrame } from './websocket-frames.js';
+import { createSubscriptions, type Subscriptions } from './websocket-subscriptions.js';
 
 import type { Principal } from './auth.js';
 
@@ -25,12 +25,20 @@ export interface ConnectionLimits {
   pendingSubscriptionMs: number;
 }
 
+/** Counts authenticated connections per consumer; `admit` says no beyond the cap. */
+export interface ConsumerSessions {
+  admit(consumerId: string): boolean;
+  leave(consumerId: string): void;
+}
+
 export const CLOSE_CODES = {
   goingAway: 1001,
   policyViolation: 1008,
   internalError: 1011,
+  tryAgainLater: 1013,
   slowConsumer: 4008,
   unauthenticated: 4401,
+  tooManyConnections: 4429,
 } as const;
 
 export interface Connection {
@@ -47,31 +55,16 @@ export interface Connection {
 const CLOSE_GRACE_MS = 1_000;
 // Frames that arrive while the token is being checked wait for the answer; more than this is a flood.
 const MAX_FRAMES_BEFORE_AUTH = 16;
-
-interface Subscription {
-  /** The newest version sent, so nothing goes out twice or backwards whatever the feed does. */
-  lastVersion: number;
-  /** `subscribed` was sent: the order exists and this principal may see it. */
-  confirmed: boolean;
-  stopListening: () => void;
-  pendingTimer?: NodeJS.Timeout;
-}
-
-const versionOf = (view: OrderView): number =>
-  typeof view.version === 'object' ? view.version.toNumber() : Number(view.version);
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
 /**
  * One client's session: authentication (a token from the upgrade request, or a first `auth`
- * frame), its subscriptions to the feed, and the limits that keep one client from hurting others.
- *
- * A subscribe answers `subscribed` + the order only once the feed has a view the principal may
- * see. Until then it is pending: an order just placed may not have reached this node's feed yet.
- * If no visible view arrives within `pendingSubscriptionMs`, the answer is NOT_FOUND. Another
- * consumer's order takes exactly that path too (same wait, same frame), so a client cannot tell
- * "exists but not yours" from "does not exist".
+ * frame), its subscriptions to the feed (`websocket-subscriptions.ts`), and the limits that keep
+ * one client from hurting others: buffered bytes, frames before authentication, connections per
+ * consumer, and the token's own expiry, at which the session ends (4401).
  */
 export function serveConnection(opts: {
   socket: WebSocket;
@@ -80,19 +73,20 @@ export function serveConnection(opts: {
   feed: OrderStatusFeed;
   authenticate: Authenticate;
   limits: ConnectionLimits;
+  sessions: ConsumerSessions;
   logger: Logger;
+  clock?: () => number;
 }): Connection {
-  const { socket, feed, authenticate, limits } = opts;
+  const { socket, limits } = opts;
+  const clock = opts.clock ?? Date.now;
   let log = opts.logger;
-  const subscriptions = new Map<string, Subscription>();
   let principal: Principal | undefined;
-  let authenticating = false;
-  let early: Array<{ data: Buffer; isBinary: boolean }> = [];
-  let answeredPing = true;
+  let admitted = false;
   let ending = false;
+  let answeredPing = true;
+  let expiryTimer: NodeJS.Timeout | undefined;
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => { markClosed = resolve; });
-
   const authTimer = setTimeout(() => refuse(`no valid token within ${limits.authTimeoutMs} ms`), limits.authTimeoutMs);
 
   /** Nothing a peer sends or the feed emits may throw out of a listener and take the node down. */
@@ -116,23 +110,25 @@ export function serveConnection(opts: {
     socket.send(JSON.stringify(frame));
   }
 
-  function release(orderId: string): void {
-    const sub = subscriptions.get(orderId);
-    if (!sub) return;
-    subscriptions.delete(orderId);
-    clearTimeout(sub.pendingTimer);
-    sub.stopListening();
-  }
+  const visible = (view: OrderView): boolean =>
+    principal !== undefined && (principal.admin || view.consumerId === principal.consumerId);
+  const subscriptions = createSubscriptions({
+    feed: opts.feed, maxSubscriptions: limits.maxSubscriptions, pendingMs: limits.pendingSubscriptionMs, send, guard, visible,
+  });
 
-  function releaseAll(): void {
-    for (const orderId of [...subscriptions.keys()]) release(orderId);
+  /** Everything the connection holds, released once: subscriptions, timers, its consumer's slot. */
+  function releaseEverything(): void {
+    clearTimeout(authTimer);
+    clearTimeout(expiryTimer);
+    subscriptions.releaseAll();
+    if (admitted && principal) opts.sessions.leave(principal.consumerId);
+    admitted = false;
   }
 
   function close(code: number, reason: string): void {
     if (ending) return;
     ending = true;
-    clearTimeout(authTimer);
-    releaseAll();
+    releaseEverything();
     if (socket.readyState === WebSocket.CLOSED) return;
     socket.close(code, reason);
     const cut = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
@@ -140,122 +136,60 @@ export function serveConnection(opts: {
     socket.once('close', () => clearTimeout(cut));
   }
 
-  function refuse(message: string): void {
+  function refuse(message: string, code: 'UNAUTHENTICATED' | 'TOKEN_EXPIRED' = 'UNAUTHENTICATED'): void {
     if (ending) return;
-    send({ type: 'error', code: 'UNAUTHENTICATED', message });
-    close(CLOSE_CODES.unauthenticated, 'unauthenticated');
+    send({ type: 'error', code, message });
+    close(CLOSE_CODES.unauthenticated, code === 'TOKEN_EXPIRED' ? 'token expired' : 'unauthenticated');
   }
 
-  const visible = (view: OrderView): boolean =>
-    principal !== undefined && (principal.admin || view.consumerId === principal.consumerId);
+  const handle = (result: ParseResult): void => answerFrame(result, { send, subscriptions });
 
-  function deliver(orderId: string, sub: Subscription, view: OrderView): void {
-    if (subscriptions.get(orderId) !== sub || view.orderId !== orderId) return;
-    if (!visible(view)) {
-      // An order's consumer never changes: stop listening, but keep the slot and the pending
-      // timer so the answer is the same NOT_FOUND, at the same time, as for a missing order.
-      sub.stopListening();
-      sub.stopListening = () => undefined;
+  /** The session lives as long as its token: at `exp` it ends the way a refused token does. */
+  function armExpiry(expiresAtMs: number): void {
+    const left = expiresAtMs - clock();
+    if (left <= 0) {
+      refuse('the token has expired: connect again with a fresh one', 'TOKEN_EXPIRED');
       return;
     }
-    const version = versionOf(view);
-    if (!(version > sub.lastVersion)) return;
-    if (!sub.confirmed) {
-      sub.confirmed = true;
-      clearTimeout(sub.pendingTimer);
-      send({ type: 'subscribed', orderId });
-    }
-    sub.lastVersion = version;
-    send({ type: 'order', order: view });
-    if (isTerminal(view.status)) release(orderId);
+    // setTimeout's ceiling is ≈24.8 days; a token living longer is re-armed rather than fired at once.
+    expiryTimer = setTimeout(() => guard('token expiry', () => armExpiry(expiresAtMs)), Math.min(left, MAX_TIMER_MS));
+    expiryTimer.unref();
   }
 
-  function subscribe(orderId: string): void {
-    const existing = subscriptions.get(orderId);
-    if (existing) {
-      // A pending one answers when it resolves; answering now would tell a foreign order apart.
-      if (existing.confirmed) send({ type: 'subscribed', orderId });
-      return;
-    }
-    if (subscriptions.size >= limits.maxSubscriptions) {
-      send({ type: 'error', code: 'TOO_MANY_SUBSCRIPTIONS', message: `at most ${limits.maxSubscriptions} subscriptions per connection`, orderId });
-      return;
-    }
-    const sub: Subscription = { lastVersion: Number.NEGATIVE_INFINITY, confirmed: false, stopListening: () => undefined };
-    subscriptions.set(orderId, sub);
-    // Listen first, then read the current view: a version arriving in between is not lost, and
-    // one seen both ways is dropped by the version check.
-    sub.stopListening = feed.subscribe(orderId, (view) => guard('order listener', () => deliver(orderId, sub, view)));
-    const current = feed.current(orderId);
-    if (current) deliver(orderId, sub, current);
-    if (subscriptions.get(orderId) === sub && !sub.confirmed) {
-      sub.pendingTimer = setTimeout(() => guard('pending subscription', () => {
-        if (subscriptions.get(orderId) !== sub) return;
-        release(orderId);
-        send({ type: 'error', code: 'NOT_FOUND', message: 'no such order', orderId });
-      }), limits.pendingSubscriptionMs);
-    }
-  }
-
-  function handle(result: ParseResult): void {
-    if (!result.ok) {
-      send(result.error);
-      return;
-    }
-    const frame = result.frame;
-    switch (frame.type) {
-      case 'ping':
-        send({ type: 'pong' });
+  const auth = createAuthGate({
+    authenticate: opts.authenticate,
+    onAuthenticated: (who, queued) => guard('authentication', () => {
+      if (ending) return;
+      clearTimeout(authTimer);
+      log = log.child({ consumerId: who.consumerId });
+      if (!opts.sessions.admit(who.consumerId)) {
+        send({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: 'too many open connections for this consumer: close one first' });
+        close(CLOSE_CODES.tooManyConnections, 'too many connections');
         return;
-      case 'auth':
-        send({ type: 'error', code: 'BAD_FRAME', message: 'already authenticated' });
-        return;
-      case 'subscribe':
-        subscribe(frame.orderId);
-        return;
-      case 'unsubscribe':
-        release(frame.orderId);
-        send({ type: 'unsubscribed', orderId: frame.orderId });
-        return;
-    }
-  }
-
-  function startAuth(token: string): void {
-    authenticating = true;
-    Promise.resolve()
-      .then(() => authenticate(token))
-      .then(
-        (who) => guard('authentication', () => {
-          if (ending) return;
-          principal = who;
-          authenticating = false;
-          clearTimeout(authTimer);
-          log = log.child({ consumerId: who.consumerId });
-          const queued = early;
-          early = [];
-          for (const frame of queued) handle(parseClientFrame(frame.data, frame.isBinary, limits.maxFrameBytes));
-        }),
-        (err: unknown) => {
-          log.debug({ err }, 'websocket token refused');
-          refuse('invalid or expired token');
-        },
-      );
-  }
+      }
+      principal = who;
+      admitted = true;
+      if (who.expiresAtMs !== undefined) armExpiry(who.expiresAtMs);
+      if (ending) return;
+      for (const frame of queued) handle(parseClientFrame(frame.data, frame.isBinary, limits.maxFrameBytes));
+    }),
+    onRefused: (err) => {
+      log.debug({ err }, 'websocket token refused');
+      refuse('invalid or expired token');
+    },
+  });
 
   function onMessage(data: Buffer, isBinary: boolean): void {
     if (ending) return;
     if (principal) {
       handle(parseClientFrame(data, isBinary, limits.maxFrameBytes));
-    } else if (authenticating) {
-      if (early.length < MAX_FRAMES_BEFORE_AUTH) {
-        early.push({ data, isBinary });
-        return;
-      }
+    } else if (auth.pending()) {
+      if (auth.queue({ data, isBinary })) return;
       send({ type: 'error', code: 'TOO_MANY_FRAMES', message: `at most ${MAX_FRAMES_BEFORE_AUTH} frames before authentication completes` });
       close(CLOSE_CODES.policyViolation, 'too many frames');
     } else {
       const parsed = parseClientFrame(data, isBinary, limits.maxFrameBytes);
-      if (parsed.ok && parsed.frame.type === 'auth') startAuth(parsed.frame.token);
+      if (parsed.ok && parsed.frame.type === 'auth') auth.start(parsed.frame.token);
       else refuse('send a bearer token: Authorization header, ?token=, or a first {"type":"auth","token":"…"} frame');
     }
   }
@@ -266,13 +200,12 @@ export function serveConnection(opts: {
   socket.on('error', (err) => log.debug({ err }, 'websocket protocol error'));
   socket.on('close', (code) => {
     ending = true;
-    clearTimeout(authTimer);
-    releaseAll();
+    releaseEverything();
     log.debug({ code }, 'websocket closed');
     markClosed();
   });
 
-  if (opts.token !== undefined) startAuth(opts.token);
+  if (opts.token !== undefined) auth.start(opts.token);
 
   return {
     heartbeat: () => guard('heartbeat', () => {
@@ -280,8 +213,7 @@ export function serveConnection(opts: {
       if (!answeredPing) {
         log.info('websocket peer stopped answering pings: dropped');
         ending = true;
-        clearTimeout(authTimer);
-        releaseAll();
+        releaseEverything();
         socket.terminate();
         return;
       }
@@ -290,5 +222,68 @@ export function serveConnection(opts: {
     }),
     close,
     closed,
+  };
+}
+
+/** An authenticated client's frame: answered, or handed to its subscriptions. */
+function answerFrame(result: ParseResult, to: { send(frame: ServerFrame): void; subscriptions: Subscriptions }): void {
+  const { send, subscriptions } = to;
+  if (!result.ok) {
+    send(result.error);
+    return;
+  }
+  const frame = result.frame;
+  switch (frame.type) {
+    case 'ping':
+      send({ type: 'pong' });
+      return;
+    case 'auth':
+      send({ type: 'error', code: 'BAD_FRAME', message: 'already authenticated' });
+      return;
+    case 'subscribe':
+      subscriptions.subscribe(frame.orderId);
+      return;
+    case 'unsubscribe':
+      subscriptions.release(frame.orderId);
+      send({ type: 'unsubscribed', orderId: frame.orderId });
+      return;
+  }
+}
+
+interface EarlyFrame { data: Buffer; isBinary: boolean }
+
+/**
+ * The token check in flight: frames that arrive meanwhile are queued (up to a bound) and handed
+ * over, in order, once the principal is known.
+ */
+function createAuthGate(opts: {
+  authenticate: Authenticate;
+  onAuthenticated(who: Principal, queued: EarlyFrame[]): void;
+  onRefused(err: unknown): void;
+}) {
+  let authenticating = false;
+  let early: EarlyFrame[] = [];
+  return {
+    pending: () => authenticating,
+    /** False when the queue is full: the peer is flooding. */
+    queue(frame: EarlyFrame): boolean {
+      if (early.length >= MAX_FRAMES_BEFORE_AUTH) return false;
+      early.push(frame);
+      return true;
+    },
+    start(token: string): void {
+      authenticating = true;
+      Promise.resolve()
+        .then(() => opts.authenticate(token))
+        .then(
+          (who) => {
+            authenticating = false;
+            const queued = early;
+            early = [];
+            opts.onAuthenticated(who, queued);
+          },
+          (err: unknown) => opts.onRefused(err),
+        );
+    },
   };
 }

@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'NOT_FOUND'
   | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'TOO_MANY_FRAMES';
+  | 'TOO_MANY_FRAMES'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'TOKEN_EXPIRED';
 
 export type ServerFrame =
   | { type: 'order'; order: OrderView }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
-import { CLOSE_CODES, serveConnection, type Authenticate, type Connection, type ConnectionLimits } from './websocket-connection.js';
+import { CLOSE_CODES, serveConnection, type Authenticate, type Connection, type ConnectionLimits, type ConsumerSessions } from './websocket-connection.js';
 
 export type { Authenticate, Principal } from './websocket-connection.js';
 export { CLOSE_CODES } from './websocket-connection.js';
@@ -13,6 +13,10 @@ export const WEBSOCKET_PATH = '/ws';
 export interface WebsocketLimits extends ConnectionLimits {
   /** How often each peer is pinged; one that has not answered the previous ping is cut. */
   heartbeatMs: number;
+  /** Open connections on this node, authenticated or not; an upgrade beyond it is refused with 503. */
+  maxConnections: number;
+  /** Authenticated connections per consumer (token subject) on this node; one more is closed with 4429. */
+  maxConnectionsPerConsumer: number;
 }
 
 export const DEFAULT_WEBSOCKET_LIMITS: WebsocketLimits = {
@@ -22,6 +26,8 @@ export const DEFAULT_WEBSOCKET_LIMITS: WebsocketLimits = {
   authTimeoutMs: 5_000,
   pendingSubscriptionMs: 10_000,
   heartbeatMs: 30_000,
+  maxConnections: 10_000,
+  maxConnectionsPerConsumer: 20,
 };
 
 export interface WebsocketServer {
@@ -59,7 +65,10 @@ export function createWebsocketServer(opts: {
   const limits: WebsocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...opts.limits };
   const logger = opts.logger.child({ component: 'websocket' });
   const live = new Set<Connection>();
+  const sessions = consumerSessions(limits.maxConnectionsPerConsumer);
   let nextId = 1;
+  // Handshakes under way count against the node's cap too, or a burst could overshoot it.
+  let upgrading = 0;
   let closing: Promise<void> | undefined;
 
   const wss = new WebSocketServer({
@@ -81,7 +90,19 @@ export function createWebsocketServer(opts: {
       if (opts.server.listenerCount('upgrade') === 1) refuseUpgrade(socket, url ? 404 : 400, url ? 'Not Found' : 'Bad Request');
       return;
     }
+    if (live.size + upgrading >= limits.maxConnections) {
+      // Refused before the handshake: a flood of connections must not cost a session each.
+      logger.warn({ maxConnections: limits.maxConnections }, 'websocket connection refused: node at its connection limit');
+      refuseUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    // ws may abort a bad handshake without calling back: the socket's close ends the count too.
+    upgrading++;
+    let counted = true;
+    const handshakeOver = (): void => { if (counted) { counted = false; upgrading--; } };
+    socket.once('close', handshakeOver);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      handshakeOver();
       if (closing) {
         // The handshake was under way when close() began.
         ws.close(CLOSE_CODES.goingAway, 'server shutting down');
@@ -93,6 +114,7 @@ export function createWebsocketServer(opts: {
         feed: opts.feed,
         authenticate: opts.authenticate,
         limits,
+        sessions,
         logger: logger.child({ connection: nextId++ }),
       });
       live.add(connection);
@@ -129,6 +151,23 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   if (header?.[1]) return header[1];
   const query = url.searchParams.get('token');
   return query ? query : undefined;
+}
+
+function consumerSessions(max: number): ConsumerSessions {
+  const open = new Map<string, number>();
+  return {
+    admit(consumerId) {
+      const count = open.get(consumerId) ?? 0;
+      if (count >= max) return false;
+      open.set(consumerId, count + 1);
+      return true;
+    },
+    leave(consumerId) {
+      const count = (open.get(consumerId) ?? 1) - 1;
+      if (count <= 0) open.delete(consumerId);
+      else open.set(consumerId, count);
+    },
+  };
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -13,6 +14,9 @@ export interface KafkaClientConfig {
   requestTimeout?: number;
   /** Per-request retry policy; consumer crash recovery lives in resilient-consumer.ts. */
   retry?: Omit<RetryOptions, 'restartOnFailure'>;
+  /** TLS to the brokers (`true`: the system's CAs). */
+  ssl?: ConnectionOptions | true;
+  sasl?: SASLOptions;
 }
 
 /**
@@ -48,6 +52,8 @@ export function createKafkaClient(config: KafkaClientConfig, logger: Logger): Ka
     requestTimeout: config.requestTimeout ?? 30_000,
     retry: { ...DEFAULT_KAFKA_RETRY, ...config.retry },
     logLevel: LEVELS[config.logLevel ?? 'info'],
+    ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
+    ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
     logCreator: () => (entry) => forward(logger, entry),
   });
 }

@@ -1,4 +1,4 @@
-import { Client, errors, policies, types } from 'cassandra-driver';
+import { auth, Client, errors, policies, types } from 'cassandra-driver';
 import { retry, type BackoffPolicy } from '../resilience/retry.js';
 
 /** The slice of a logger this adapter uses; pino and console both fit. */
@@ -16,6 +16,10 @@ export interface CassandraClientConfig {
   logger?: CassandraLogger;
   /** Defaults: 5 s to open a connection (and get the CQL handshake), 12 s per request. */
   timeouts?: { connectMs?: number; requestMs?: number };
+  /** A login for a cluster with PasswordAuthenticator. */
+  credentials?: { username: string; password: string };
+  /** TLS to every node; `ca` (PEM) replaces the system's CAs. The node's certificate is always verified. */
+  tls?: { ca?: Buffer };
 }
 
 /**
@@ -49,6 +53,8 @@ export function createCassandraClient(config: CassandraClientConfig): Client {
       // A node that went away is retried after 0.5 s, 1 s, 2 s … at most every 5 s: a restarted node is back in use within seconds.
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false),
     },
+    ...(config.credentials ? { authProvider: new auth.PlainTextAuthProvider(config.credentials.username, config.credentials.password) } : {}),
+    ...(config.tls ? { sslOptions: { rejectUnauthorized: true, ...(config.tls.ca ? { ca: [config.tls.ca] } : {}) } } : {}),
     // bigint columns read as native BigInt (and accept it), not the driver's Long class.
     encoding: { useBigIntAsLong: true },
     queryOptions: {

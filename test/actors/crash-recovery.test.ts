@@ -3,11 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/local/service-process.js';
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 import { statusFromJournal } from '../../actors/order/journal-of.js';
 import { schemaKeyspace } from '../support/journal.js';
 
 const STEP_MS = 120;
+
+const ADMIN_SECRET = newAdminSecret();
 
 describe('a node killed with SIGKILL mid-order', () => {
   let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
@@ -19,9 +22,9 @@ describe('a node killed with SIGKILL mid-order', () => {
     ks = await schemaKeyspace('crash');
     downstream = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready',
-      env: { ...process.env, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: '*', fixedMs: STEP_MS, jitterMs: 40 }]) },
+      env: { ...process.env, DOWNSTREAM_ADMIN_SECRET: ADMIN_SECRET, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: '*', fixedMs: STEP_MS, jitterMs: 40 }]) },
     });
-    clients = createDownstreamClients(String(downstream.ready.address));
+    clients = createDownstreamClients(String(downstream.ready.address), { adminSecret: ADMIN_SECRET });
   });
   afterAll(async () => {
     for (const h of hosts) await h.kill();

@@ -65,7 +65,7 @@ describe('the compiled checkout CLI against a process cluster', () => {
 
   it('load at 10/s for 3 s with a fault mix prints outcomes and ack and end-to-end percentiles', async () => {
     const run = await cli('load', '--rate', '10', '--duration', '3', '--consumers', '3',
-      '--faults', 'payments.capture=0.3', '--downstream', pc.cluster.downstreamAddress);
+      '--faults', 'payments.capture=0.3', '--downstream', pc.cluster.downstreamAddress, '--downstream-secret', pc.cluster.downstreamAdminSecret);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/faults: payments\.Capture=0\.3/);
     const completed = Number(/^COMPLETED\s+(\d+)/m.exec(run.stdout)?.[1]);

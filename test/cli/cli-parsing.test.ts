@@ -64,10 +64,14 @@ describe('the CLI arguments', () => {
     for (const bad of ['0', '-3', '20x', 's', '']) expect(() => ms(bad), bad).toThrow(/--duration must be a positive duration/);
   });
 
+  it('refuses a fault mix without the downstream admin secret', () => {
+    expect(() => loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), { DOWNSTREAM_ADDRESS: '127.0.0.1:7000' }, undefined, true)).toThrow(/--downstream-secret/);
+  });
+
   it('refuses a fault mix without a downstream address to set it through', () => {
     expect(() => loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), {}, undefined, true)).toThrow(/--downstream/);
-    expect(loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), { DOWNSTREAM_ADDRESS: '127.0.0.1:7000' }, undefined, true))
-      .toMatchObject({ downstream: '127.0.0.1:7000', faults: [{ target: 'payments.Capture', rate: 0.05, kind: 'UNAVAILABLE' }] });
+    expect(loadPlan(loadFlags({ faults: 'payments.capture=0.05' }), { DOWNSTREAM_ADDRESS: '127.0.0.1:7000', DOWNSTREAM_ADMIN_SECRET: 'a-downstream-secret-123' }, undefined, true))
+      .toMatchObject({ downstream: '127.0.0.1:7000', downstreamSecret: 'a-downstream-secret-123', faults: [{ target: 'payments.Capture', rate: 0.05, kind: 'UNAVAILABLE' }] });
   });
 
   it('says whether a cancel undid the order or came too late', () => {

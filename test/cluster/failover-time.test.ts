@@ -42,9 +42,9 @@ describe('failover time after an owner is SIGKILLed', () => {
 
   /** Waits until every live node owns a shard and every shard has exactly one owner (the nodes' /metrics). */
   const groupSettled = async () => {
-    const live = () => pc.cluster.nodes.filter((n) => n.process && n.httpAddress);
+    const live = () => pc.cluster.nodes.filter((n) => n.process && n.adminAddress);
     for (const deadline = Date.now() + 30_000; ; await sleep(200)) {
-      const perNode = await Promise.all(live().map(async (n) => (await scrape(n.httpAddress!)).filter((x) => x.name === 'checkout_shard_owned' && x.value === 1).map((x) => x.labels.shard)));
+      const perNode = await Promise.all(live().map(async (n) => (await scrape(n.adminAddress!)).filter((x) => x.name === 'checkout_shard_owned' && x.value === 1).map((x) => x.labels.shard)));
       const owned = perNode.flat();
       if (perNode.every((shards) => shards.length > 0) && owned.length === PARTITIONS && new Set(owned).size === PARTITIONS) return;
       if (Date.now() > deadline) throw new Error(`the group did not settle within 30 s: ${JSON.stringify(perNode)}`);

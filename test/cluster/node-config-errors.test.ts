@@ -1,18 +1,21 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_AUTH_SECRET } from '../../src/config/config.js';
 import { projectPath } from '../../src/config/paths.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 import { kafkaTestInfra } from '../support/kafka.js';
 
 /** Runs a node process to its exit; returns its exit code and what it wrote to stderr. */
-function runNode(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stderr: string }> {
+function runNode(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [projectPath('dist/cluster/node-main.js')], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [projectPath('dist/cluster/node-main.js')], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`node did not exit; stderr: ${stderr}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, stdout }); });
   });
 }
 
@@ -29,7 +32,7 @@ describe('a node started with bad configuration', () => {
   let held: Server;
   let heldPort: number;
   beforeAll(async () => {
-    good = { CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), KAFKA_BROKERS: kafkaTestInfra().brokers.join(','), DOWNSTREAM_ADDRESS: '127.0.0.1:1' };
+    good = { CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), KAFKA_BROKERS: kafkaTestInfra().brokers.join(','), DOWNSTREAM_ADDRESS: '127.0.0.1:1', AUTH_SECRET: 'node-config-errors-secret-0123456789abcdef' };
     held = createServer();
     await new Promise<void>((r) => held.listen(0, '127.0.0.1', r));
     heldPort = (held.address() as { port: number }).port;
@@ -49,6 +52,28 @@ describe('a node started with bad configuration', () => {
     expect(stderr).toMatch(/CASSANDRA_CONTACT_POINTS: is required/);
     expect(stderr).toMatch(/KAFKA_BROKERS: expected host:port \(item 1\)/);
     expect(stderr).toMatch(/GRPC_PORT/);
+  });
+
+  it('refuses to start without AUTH_SECRET outside dev mode, naming the variable', async () => {
+    const { AUTH_SECRET: _unset, ...withoutSecret } = good;
+    const { code, stderr } = await runNode(withoutSecret);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/AUTH_SECRET: is required/);
+  });
+
+  it('refuses the public dev secret outside dev mode', async () => {
+    const { code, stderr } = await runNode({ ...good, AUTH_SECRET: DEV_AUTH_SECRET });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/AUTH_SECRET: is the public dev secret/);
+  });
+
+  it('in dev mode starts with the dev secret and logs a warning saying so', async () => {
+    const { AUTH_SECRET: _unset, ...withoutSecret } = good;
+    // Cassandra unreachable: the node gets past its configuration, warns, then stops quickly.
+    const { stdout } = await runNode({ ...withoutSecret, CHECKOUT_DEV_MODE: 'true', LOG_LEVEL: 'warn', CASSANDRA_CONTACT_POINTS: `127.0.0.1:${await closedPort()}` });
+    const warning = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; devSecret?: boolean })
+      .find((l) => /CHECKOUT_DEV_MODE/.test(l.msg));
+    expect(warning).toMatchObject({ level: 40, devSecret: true });
   });
 
   it('says Cassandra is unreachable and how to point at one', async () => {

@@ -74,7 +74,7 @@ describe('sandbox routing across real nodes', () => {
     }
   };
   const rulesVersion = async (n: ClusterNode): Promise<number> => {
-    const text = await (await fetch(`http://${n.httpAddress}/metrics`)).text();
+    const text = await (await fetch(`http://${n.adminAddress}/metrics`)).text();
     return Number(/^checkout_sandbox_rules_version(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? NaN);
   };
   const waitForRulesVersion = async (version: number) => {
@@ -190,7 +190,7 @@ describe('sandbox routing across real nodes', () => {
   it('a node taking shards wakes only its own pool\'s unfinished orders, though both pools number shards from 0', { timeout: 180_000 }, async () => {
     /** Failed merchant-step attempts on a node: it is running an order held at that (failing) step. */
     const failedAttempts = async (n: ClusterNode) => {
-      const text = await (await fetch(`http://${n.httpAddress}/metrics`)).text();
+      const text = await (await fetch(`http://${n.adminAddress}/metrics`)).text();
       const series = /^checkout_step_attempt_failures_total\{(?=[^}]*step="merchant")(?=[^}]*kind="run")[^}]*\} (\d+)$/gm;
       return [...text.matchAll(series)].reduce((sum, m) => sum + Number(m[1]), 0);
     };

@@ -47,7 +47,12 @@ describe('npm start', () => {
       const address = /gRPC \(node-3\):\s+(\S+)/.exec(out)?.[1];
       expect(address, out).toBeDefined();
       expect(await healthCheck(address!)).toBe('SERVING');
-      expect(out).toMatch(/Dashboard:\s+http:\/\/[\d.]+:\d+\//);
+      // The printed dashboard answers its API only to the printed admin token.
+      const dashboard = /Dashboard:\s+(http:\/\/[\d.]+:\d+\/)/.exec(out)?.[1];
+      const adminToken = /Admin token:\s+(\S+)/.exec(out)?.[1];
+      expect(dashboard && adminToken, out).toBeTruthy();
+      expect((await fetch(`${dashboard!}api/dashboard`)).status).toBe(401);
+      expect((await fetch(`${dashboard!}api/dashboard`, { headers: { authorization: `Bearer ${adminToken!}` } })).status).toBe(200);
       expect(out).toMatch(/Demo load:\s+5 orders\/s, faults payments\.Capture=0\.1/);
 
       // The demo load's progress: some orders completed within a few progress lines.

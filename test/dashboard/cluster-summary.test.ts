@@ -9,7 +9,7 @@ const NOW = 1_000_000;
 
 function row(nodeId: string, shards: number[], over: Partial<NodeStatusRow> = {}, counters: Partial<CountersSnapshot> = {}): NodeStatusRow {
   return {
-    nodeId, pool: 'main', httpAddress: `127.0.0.1:${nodeId.length}`, grpcAddress: '127.0.0.1:1', shards, shardCount: 6,
+    nodeId, pool: 'main', adminAddress: `127.0.0.1:${nodeId.length}`, grpcAddress: '127.0.0.1:1', shards, shardCount: 6,
     counters: { ...emptyCounters(), ...counters }, recent: { completedPerSec: 0, durationBuckets: [] },
     startedAt: NOW - 60_000, updatedAt: NOW - 500, ...over,
   };

@@ -15,14 +15,16 @@ const ORDERS = 6;
 describe('the dashboard API on a 3-node process cluster', () => {
   let pc: ProcessCluster;
   let http: (i: number) => string;
+  let operator: string;
   const orderIds: string[] = [];
   let settled: ClusterSummary;
 
   beforeAll(async () => {
     pc = await startProcessCluster({ nodes: 3, partitions: PARTITIONS, env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300' } });
-    http = (i) => pc.cluster.nodes[i]!.httpAddress!;
+    http = (i) => pc.cluster.nodes[i]!.adminAddress!;
+    operator = await pc.token('ops-reader', 'operator');
     const ids = pc.cluster.nodes.map((n) => n.id);
-    await waitForDashboard(http(0), (s) => coversOnce(s, ids, PARTITIONS), 30_000);
+    await waitForDashboard(http(0), operator, (s) => coversOnce(s, ids, PARTITIONS), 30_000);
     // Placed through every node's edge, so the orders land on every node's shards.
     for (let i = 0; i < ORDERS; i++) {
       const client = await pc.client(pc.cluster.nodes[i % 3]!, 'c-dash');
@@ -33,18 +35,18 @@ describe('the dashboard API on a 3-node process cluster', () => {
       if (statuses.every((s) => s === 'COMPLETED')) break;
       if (Date.now() > deadline) throw new Error(`orders not completed: ${JSON.stringify(statuses)}`);
     }
-    settled = await waitForDashboard(http(1), (s) => s.orders.completed >= ORDERS, 10_000);
+    settled = await waitForDashboard(http(1), operator, (s) => s.orders.completed >= ORDERS, 10_000);
   }, 150_000);
   afterAll(async () => { await pc?.stop(); }, 60_000);
 
   it('shows 3 nodes whose shards cover every partition exactly once, from any node', async () => {
     for (const i of [0, 1, 2]) {
-      const s = await dashboardOf(http(i));
+      const s = await dashboardOf(http(i), operator);
       expect(s.servedBy).toBe(pc.cluster.nodes[i]!.id);
       expect(s.nodes.map((n) => n.nodeId)).toEqual(['node-1', 'node-2', 'node-3']);
       expect(s.nodes.flatMap((n) => n.shards).sort((a, b) => a - b)).toEqual(Array.from({ length: PARTITIONS }, (_, k) => k));
       expect(s.pools).toEqual([{ pool: 'main', shardCount: PARTITIONS, unowned: [], doublyOwned: [] }]);
-      expect(s.nodes.map((n) => n.httpAddress).sort()).toEqual(pc.cluster.nodes.map((n) => n.httpAddress).sort());
+      expect(s.nodes.map((n) => n.adminAddress).sort()).toEqual(pc.cluster.nodes.map((n) => n.adminAddress).sort());
     }
   });
 
@@ -58,7 +60,7 @@ describe('the dashboard API on a 3-node process cluster', () => {
   });
 
   it('shows an order\'s timeline: every journal event with its step, attempt and writer node', async () => {
-    const answer = await getJson(`http://${http(2)}/api/orders/${orderIds[0]}`);
+    const answer = await getJson(`http://${http(2)}/api/orders/${orderIds[0]}`, operator);
     expect(answer.status).toBe(200);
     const timeline = answer.body as OrderTimeline;
     expect(timeline.status).toBe('COMPLETED');
@@ -72,8 +74,8 @@ describe('the dashboard API on a 3-node process cluster', () => {
   });
 
   it('answers 404 for an order with no journal and 400 for a malformed id', async () => {
-    expect((await getJson(`http://${http(0)}/api/orders/o-nothing-here`)).status).toBe(404);
-    expect((await getJson(`http://${http(0)}/api/orders/${encodeURIComponent('bad id!')}`)).status).toBe(400);
+    expect((await getJson(`http://${http(0)}/api/orders/o-nothing-here`, operator)).status).toBe(404);
+    expect((await getJson(`http://${http(0)}/api/orders/${encodeURIComponent('bad id!')}`, operator)).status).toBe(400);
   });
 
   it('serves the page itself', async () => {
@@ -81,6 +83,18 @@ describe('the dashboard API on a 3-node process cluster', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('dashboard.js');
     expect((await fetch(`http://${http(0)}/dashboard.js`)).headers.get('content-type')).toContain('javascript');
+  });
+
+  it('refuses reads without a token (401) and with a consumer token (403), before looking anything up', async () => {
+    const consumer = await pc.token('c-dash');
+    for (const path of ['/api/dashboard', `/api/orders/${orderIds[0]}`, '/api/orders/o-nothing-here', '/api/fault-choices']) {
+      expect((await getJson(`http://${http(0)}${path}`)).status, path).toBe(401);
+      expect((await getJson(`http://${http(0)}${path}`, consumer)).status, path).toBe(403);
+    }
+  });
+
+  it('refuses admin actions with an operator token (403)', async () => {
+    expect(await postJson(`http://${http(0)}/api/admin/faults`, { rules: [] }, operator)).toMatchObject({ status: 403, body: { error: 'ADMIN_REQUIRED' } });
   });
 
   it('refuses admin actions without a token (401) and with a consumer token (403)', async () => {
@@ -101,9 +115,9 @@ describe('the dashboard API on a 3-node process cluster', () => {
     expect(await postJson(faults, { rules: [{ target: 'payments.Authorize', kind: 'UNAVAILABLE', firstCalls: 1 }] }, admin)).toEqual({ status: 200, body: { rules: 1 } });
     const client = await pc.client(pc.cluster.nodes[0]!, 'c-dash');
     const placed = await unary<object, PlaceOrderResponse__Output>(client.placeOrder.bind(client), placeRequest('c-dash'));
-    const saved = await waitForDashboard(http(0), (s) => s.retries.savedByRetry >= 1, 30_000);
+    const saved = await waitForDashboard(http(0), operator, (s) => s.retries.savedByRetry >= 1, 30_000);
     expect(saved.retries.failedAttempts).toBeGreaterThanOrEqual(1);
-    const timeline = (await getJson(`http://${http(0)}/api/orders/${placed.orderId}`)).body as OrderTimeline;
+    const timeline = (await getJson(`http://${http(0)}/api/orders/${placed.orderId}`, operator)).body as OrderTimeline;
     expect(timeline.entries.find((e) => e.step === 'authorize')?.attempt).toBe(2);
     expect(await postJson(faults, { rules: [] }, admin)).toEqual({ status: 200, body: { rules: 0 } });
     expect((await postJson(faults, { rules: [{ target: 'payments.Authorise', kind: 'UNAVAILABLE' }] }, admin)).status).toBe(400);
@@ -116,7 +130,7 @@ describe('the dashboard API on a 3-node process cluster', () => {
     expect(await postJson(`http://${http(0)}/api/admin/nodes/${victim.id}/stop`, {}, admin)).toEqual({ status: 202, body: { stopping: victim.id } });
     expect(await exited).toEqual({ code: 0, signal: null });
     const survivors = pc.cluster.nodes.filter((n) => n !== victim).map((n) => n.id).sort();
-    const after = await waitForDashboard(http(0), (s) => coversOnce(s, survivors, PARTITIONS), 20_000);
+    const after = await waitForDashboard(http(0), operator, (s) => coversOnce(s, survivors, PARTITIONS), 20_000);
     expect(after.nodes.map((n) => n.nodeId)).toEqual(survivors);
   });
 });

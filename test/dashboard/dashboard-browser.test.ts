@@ -4,7 +4,6 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { projectPath } from '../../src/config/paths.js';
-import { createTokenService } from '../../src/edge/auth.js';
 import { startChaosLoad, type ChaosLoad } from '../../cluster/local/chaos/chaos-load.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
@@ -72,7 +71,7 @@ describe.skipIf(!executablePath)('the dashboard in a browser', () => {
     browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
     page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 1000 });
-    await page.goto(`http://${pc.cluster.nodes[0]!.httpAddress}/`, { waitUntil: 'load' });
+    await page.goto(`http://${pc.cluster.nodes[0]!.adminAddress}/`, { waitUntil: 'load' });
     // Orders enter through the nodes that stay up, so PlaceOrder itself never waits on the kill.
     load = startChaosLoad({
       nodes: () => pc.cluster.nodes.filter((n) => n !== victim && n !== pc.cluster.nodes[2]), token: (c) => pc.token(c),
@@ -84,6 +83,14 @@ describe.skipIf(!executablePath)('the dashboard in a browser', () => {
     await browser?.close().catch(() => undefined);
     await pc?.stop();
   }, 60_000);
+
+  it('asks for a token and shows no cluster data until an operator or admin token is given', { timeout: 30_000 }, async () => {
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.getElementById('auth-state')?.getAttribute('data-auth') === 'refused', { timeout: 10_000 });
+    expect((await view(page)).nodes).toEqual([]);
+    // Typed once: the page keeps it for the tab and sends it with every API call from now on.
+    await page.type('#token', await pc.token('ops', 'admin'));
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.getElementById('auth-state')?.getAttribute('data-auth') === 'ok', { timeout: 10_000 });
+  });
 
   it('shows 3 nodes owning every shard once, and completed orders rising while orders flow', { timeout: 60_000 }, async () => {
     const ids = pc.cluster.nodes.map((n) => n.id).sort();
@@ -97,8 +104,6 @@ describe.skipIf(!executablePath)('the dashboard in a browser', () => {
   });
 
   it('injects a downstream fault through the admin form, and shows an order\'s timeline with its writer', { timeout: 60_000 }, async () => {
-    const admin = await createTokenService({ secret: pc.cluster.config.AUTH_SECRET }).mint('ops', { role: 'admin' });
-    await page.type('#token', admin);
     await page.select('#fault-target', 'payments.Capture');
     await page.select('#fault-kind', 'UNAVAILABLE');
     await page.$eval('#fault-rate', (e) => { (e as unknown as PageElement).value = '0.5'; });

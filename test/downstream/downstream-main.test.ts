@@ -29,7 +29,7 @@ describe('the downstream-main process', () => {
   it('announces its address, answers calls, and exits 0 on SIGTERM', async () => {
     expect(existsSync(entry), `${entry} is missing: run npx tsc -p tsconfig.json first`).toBe(true);
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, DOWNSTREAM_PORT: '0', DOWNSTREAM_LATENCY: '[{"target":"catalog.*","fixedMs":5}]', LOG_LEVEL: 'warn' },
+      env: { ...process.env, DOWNSTREAM_ADMIN_SECRET: 'downstream-main-test-secret', DOWNSTREAM_PORT: '0', DOWNSTREAM_LATENCY: '[{"target":"catalog.*","fixedMs":5}]', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

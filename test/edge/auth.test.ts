@@ -29,16 +29,26 @@ const expectRefused = async (attempt: Promise<unknown>, failure: AuthFailure) =>
 
 describe('bearer tokens', () => {
   it('a minted token verifies to its subject as a consumer', async () => {
-    expect(await tokens.verify(await tokens.mint('c-1'))).toEqual({ consumerId: 'c-1', admin: false });
+    expect(await tokens.verify(await tokens.mint('c-1'))).toEqual({ consumerId: 'c-1', admin: false, operator: false, expiresAtMs: expect.any(Number) });
   });
 
   it('an admin token verifies as admin', async () => {
-    expect(await tokens.verify(await tokens.mint('ops-1', { role: 'admin' }))).toEqual({ consumerId: 'ops-1', admin: true });
+    expect(await tokens.verify(await tokens.mint('ops-1', { role: 'admin' }))).toEqual({ consumerId: 'ops-1', admin: true, operator: false, expiresAtMs: expect.any(Number) });
+  });
+
+  it('an operator token verifies as a read-only operator, not an admin', async () => {
+    expect(await tokens.verify(await tokens.mint('ops-2', { role: 'operator' }))).toMatchObject({ consumerId: 'ops-2', admin: false, operator: true });
+  });
+
+  it('the principal carries the token\'s expiry', async () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const clocked = createTokenService({ secret: SECRET, clock: () => now });
+    expect((await clocked.verify(await clocked.mint('c-1', { ttlSeconds: 90 }))).expiresAtMs).toBe(now + 90_000);
   });
 
   it('a token past its expiry is UNAUTHENTICATED with reason TOKEN_EXPIRED', async () => {
     let now = Date.parse('2026-11-25T12:00:00Z');
-    const clocked = createTokenService({ secret: SECRET, clock: () => now });
+    const clocked = createTokenService({ secret: SECRET, clockToleranceSeconds: 0, clock: () => now });
     const token = await clocked.mint('c-1', { ttlSeconds: 60 });
     now += 61_000;
     await expectRefused(clocked.verify(token), 'TOKEN_EXPIRED');
@@ -102,7 +112,7 @@ describe('bearer tokens', () => {
 describe('authenticate: the authorization metadata of a call', () => {
   it('a Bearer token in the metadata yields its principal', async () => {
     const metadata = withAuthorization(`Bearer ${await tokens.mint('c-7')}`);
-    expect(await authenticate(metadata, tokens)).toEqual({ consumerId: 'c-7', admin: false });
+    expect(await authenticate(metadata, tokens)).toMatchObject({ consumerId: 'c-7', admin: false, operator: false });
   });
 
   it('the Bearer scheme is matched case-insensitively', async () => {
@@ -151,17 +161,80 @@ describe('requireAdmin', () => {
 describe('the mint-token CLI', () => {
   it('mints an admin token that verifies with the configured secret', async () => {
     const token = await mintTokenFromArgs(['--subject', 'c-9', '--admin', '--ttl', '120'], { AUTH_SECRET: SECRET });
-    expect(await tokens.verify(token)).toEqual({ consumerId: 'c-9', admin: true });
+    expect(await tokens.verify(token)).toMatchObject({ consumerId: 'c-9', admin: true });
   });
 
-  it('without AUTH_SECRET signs with the default secret a node uses', async () => {
+  it('without AUTH_SECRET signs with the dev secret a node in dev mode uses', async () => {
     const token = await mintTokenFromArgs(['--subject', 'c-9'], {});
     const { loadConfig } = await import('../../src/config/config.js');
-    const nodeSecret = loadConfig({ CASSANDRA_CONTACT_POINTS: 'h:1', KAFKA_BROKERS: 'h:2' }).AUTH_SECRET;
-    expect(await createTokenService({ secret: nodeSecret }).verify(token)).toEqual({ consumerId: 'c-9', admin: false });
+    const nodeSecret = loadConfig({ CASSANDRA_CONTACT_POINTS: 'h:1', KAFKA_BROKERS: 'h:2', CHECKOUT_DEV_MODE: 'true' }).AUTH_SECRET;
+    expect(await createTokenService({ secret: nodeSecret }).verify(token)).toMatchObject({ consumerId: 'c-9', admin: false });
+  });
+
+  it('mints a read-only operator token with --operator', async () => {
+    const token = await mintTokenFromArgs(['--subject', 'ops', '--operator'], { AUTH_SECRET: SECRET });
+    expect(await tokens.verify(token)).toMatchObject({ admin: false, operator: true });
   });
 
   it('refuses to run without a subject', async () => {
     await expect(mintTokenFromArgs([], {})).rejects.toThrow(/--subject is required/);
+  });
+});
+
+describe('key rotation, token age and clock skew', () => {
+  const OLD = 'old-secret-0123456789abcdef-0123456789';
+  const NEW = 'new-secret-0123456789abcdef-0123456789';
+  const rotating = createTokenService({ secret: NEW, kid: 'k2', previous: { kid: 'k1', secret: OLD } });
+
+  it('a token signed with the previous secret and naming its kid verifies during the rotation', async () => {
+    const old = await createTokenService({ secret: OLD, kid: 'k1' }).mint('c-1');
+    expect((await rotating.verify(old)).consumerId).toBe('c-1');
+  });
+
+  it('a token signed with the current secret verifies and names the current kid', async () => {
+    const token = await rotating.mint('c-1');
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe('k2');
+    expect((await rotating.verify(token)).consumerId).toBe('c-1');
+  });
+
+  it('once the previous secret is removed, its tokens are TOKEN_SIGNATURE_INVALID', async () => {
+    const old = await createTokenService({ secret: OLD, kid: 'k1' }).mint('c-1');
+    await expectRefused(createTokenService({ secret: NEW, kid: 'k2' }).verify(old), 'TOKEN_SIGNATURE_INVALID');
+  });
+
+  it('a token naming one kid but signed with the other secret is TOKEN_SIGNATURE_INVALID', async () => {
+    const lying = await createTokenService({ secret: OLD, kid: 'k2' }).mint('c-1', { role: 'admin' });
+    await expectRefused(rotating.verify(lying), 'TOKEN_SIGNATURE_INVALID');
+  });
+
+  it('a token older than the maximum token age is TOKEN_EXPIRED even before its exp', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    const clocked = createTokenService({ secret: SECRET, maxTokenAgeSeconds: 3600, clockToleranceSeconds: 0, clock: () => now });
+    const token = await clocked.mint('c-1', { ttlSeconds: 30 * 24 * 3600 });
+    now += 3601_000;
+    await expectRefused(clocked.verify(token), 'TOKEN_EXPIRED');
+  });
+
+  it('a token expired by less than the clock tolerance still verifies', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    const clocked = createTokenService({ secret: SECRET, clockToleranceSeconds: 30, clock: () => now });
+    const token = await clocked.mint('c-1', { ttlSeconds: 60 });
+    now += 80_000;
+    expect((await clocked.verify(token)).consumerId).toBe('c-1');
+  });
+
+  it('a token expired by more than the clock tolerance is TOKEN_EXPIRED', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    const clocked = createTokenService({ secret: SECRET, clockToleranceSeconds: 30, clock: () => now });
+    const token = await clocked.mint('c-1', { ttlSeconds: 60 });
+    now += 91_000;
+    await expectRefused(clocked.verify(token), 'TOKEN_EXPIRED');
+  });
+
+  it('a genuine token without iat is UNAUTHENTICATED with reason TOKEN_CLAIMS_INVALID', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const noIat = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('c-1').setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE).setExpirationTime('1h').sign(key);
+    await expectRefused(tokens.verify(noIat), 'TOKEN_CLAIMS_INVALID');
   });
 });

@@ -36,7 +36,7 @@ describe('operations surfaces of a node', () => {
   });
 
   it('serves Prometheus metrics and a health endpoint over HTTP', async () => {
-    const metrics = await (await fetch(`http://${node.httpAddress}/metrics`)).text();
+    const metrics = await (await fetch(`http://${node.adminAddress}/metrics`)).text();
     expect(metrics).toMatch(/^# HELP checkout_order_events_total/m);
     expect(metrics).toMatch(/process_cpu_user_seconds_total\{node="ops-1"\}/);
     const health = await fetch(`http://${node.httpAddress}/healthz`);

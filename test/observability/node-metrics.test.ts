@@ -22,7 +22,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
 describe('every node\'s /metrics on a two-node process cluster', () => {
   let pc: ProcessCluster;
   let nodes: ClusterNode[];
-  const scrapeAll = async (): Promise<Sample[]> => (await Promise.all(nodes.map((n) => scrape(n.httpAddress!)))).flat();
+  const scrapeAll = async (): Promise<Sample[]> => (await Promise.all(nodes.map((n) => scrape(n.adminAddress!)))).flat();
 
   beforeAll(async () => {
     pc = await startProcessCluster({ nodes: 2, partitions: PARTITIONS });

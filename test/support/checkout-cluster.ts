@@ -22,6 +22,8 @@ export interface TestCluster {
   /** A CheckoutService client for a node, authenticated as `consumerId` (no token when undefined). */
   client(node: CheckoutNode, consumerId?: string, opts?: { admin?: boolean }): Promise<CheckoutServiceClient>;
   token(consumerId: string, admin?: boolean): Promise<string>;
+  /** A read-only operator token (the dashboard's API). */
+  operatorToken(subject: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
     KAFKA_COMMAND_PARTITIONS: String(partitions),
     KAFKA_CLIENT_ID: uniqueName('client'),
     KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500',
-    DOWNSTREAM_ADDRESS: downstream.server.address,
+    DOWNSTREAM_ADDRESS: downstream.server.address, DOWNSTREAM_ADMIN_SECRET: downstream.adminSecret,
     AUTH_SECRET: TEST_SECRET,
     STEP_BACKOFF_BASE_MS: '10', STEP_BACKOFF_MAX_MS: '50',
     LOG_LEVEL: 'silent',
@@ -63,6 +65,7 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
       return node;
     },
     token: (consumerId, admin = false) => tokens.mint(consumerId, { role: admin ? 'admin' : 'consumer' }),
+    operatorToken: (subject) => tokens.mint(subject, { role: 'operator' }),
     async client(node, consumerId, o = {}) {
       const token = consumerId ? await tokens.mint(consumerId, { role: o.admin ? 'admin' : 'consumer' }) : undefined;
       const client = checkoutClient(node.grpcAddress, token);
@@ -78,7 +81,6 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
   };
 }
 
-/** A CheckoutService client that sends `token` as a bearer token (none when undefined). */
 
 const codec = createStatusCodec();
 

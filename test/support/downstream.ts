@@ -6,13 +6,17 @@ import { DownstreamCallError } from '../../src/clients/downstream-call-error.js'
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { startDownstreamServer, type DownstreamServer, type DownstreamServerOptions } from '../../cluster/local/downstream/downstream-server.js';
 import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
+import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
 import { pointAt } from '../../cluster/local/downstream/geo.js';
 import { createWorld } from '../../cluster/local/downstream/world.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 export interface Harness {
   server: DownstreamServer;
+  /** Carries the admin secret: its admin calls are accepted. */
   clients: DownstreamClients;
+  /** The admin API's shared secret, for nodes that inject faults through it. */
+  adminSecret: string;
   /** Every ledger entry of one order (or all), read through GetLedger. */
   ledger(orderId?: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
@@ -20,11 +24,13 @@ export interface Harness {
 
 /** An in-process downstream server on a free port and a client bundle for it. */
 export async function startHarness(opts: Partial<DownstreamServerOptions> = {}): Promise<Harness> {
-  const server = await startDownstreamServer({ logger: silentLogger(), seed: 42, ...opts });
-  const clients = createDownstreamClients(server.address, { deadlineMs: 5000 });
+  const adminSecret = opts.adminSecret ?? newAdminSecret();
+  const server = await startDownstreamServer({ logger: silentLogger(), seed: 42, ...opts, adminSecret });
+  const clients = createDownstreamClients(server.address, { deadlineMs: 5000, adminSecret });
   return {
     server,
     clients,
+    adminSecret,
     async ledger(orderId = '') {
       const page = await clients.admin.getLedger({ orderId, limit: 10_000 });
       return page.entries;

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { startLocalCluster, type ClusterNode, type LocalCluster } from '../../cluster/local/local-cluster.js';
 import { createMockTopic } from '../../cluster/local/kafka/mock-control.js';
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
-import { createTokenService } from '../../src/edge/auth.js';
+import { createTokenService, type Role } from '../../src/edge/auth.js';
 import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/CheckoutService.js';
 import { checkoutClient } from '../../src/clients/checkout-client.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -19,7 +19,8 @@ export interface ProcessCluster {
   keyspace: string;
   /** A CheckoutService client for a node, authenticated as `consumerId`. */
   client(node: ClusterNode, consumerId: string): Promise<CheckoutServiceClient>;
-  token(consumerId: string): Promise<string>;
+  /** A consumer token, unless another role is asked for (the dashboard's API needs operator or admin). */
+  token(subject: string, role?: Role): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export async function startProcessCluster(opts: {
     cassandraContactPoints: opts.ownCassandra ? undefined : cassandraTestInfra().contactPoints, kafkaBrokers: kafka.brokers,
     provisionTopics: async (topics) => { for (const t of topics) await createMockTopic(controlAddress, t.name, t.partitions); },
   });
-  const downstream = createDownstreamClients(cluster.downstreamAddress);
+  const downstream = createDownstreamClients(cluster.downstreamAddress, { adminSecret: cluster.downstreamAdminSecret });
   const db = opts.ownCassandra
     ? await connectClient(cluster.infra.cassandraContactPoints)
     : await connectTestClient();
@@ -56,7 +57,7 @@ export async function startProcessCluster(opts: {
   const clients: grpc.Client[] = [];
   return {
     cluster, downstream, db, keyspace,
-    token: (consumerId) => tokens.mint(consumerId),
+    token: (subject, role = 'consumer') => tokens.mint(subject, { role }),
     async client(node, consumerId) {
       const c = checkoutClient(node.grpcAddress!, await tokens.mint(consumerId));
       clients.push(c);

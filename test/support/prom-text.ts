@@ -21,8 +21,9 @@ export const select = (samples: Sample[], name: string, labels: Record<string, s
 export const total = (samples: Sample[], name: string, labels: Record<string, string> = {}): number =>
   select(samples, name, labels).reduce((sum, s) => sum + s.value, 0);
 
-export async function scrape(httpAddress: string): Promise<Sample[]> {
-  const res = await fetch(`http://${httpAddress}/metrics`);
-  if (!res.ok) throw new Error(`/metrics on ${httpAddress} answered ${res.status}`);
+/** A node's /metrics, from its admin listener. */
+export async function scrape(adminAddress: string): Promise<Sample[]> {
+  const res = await fetch(`http://${adminAddress}/metrics`);
+  if (!res.ok) throw new Error(`/metrics on ${adminAddress} answered ${res.status}`);
   return parsePromText(await res.text());
 }

@@ -11,15 +11,20 @@ import { openClient, type TestClient } from './ws-test-client.js';
 
 /*
  * The websocket edge on its own, for the websocket tests: an HTTP server with the websocket
- * server attached, an in-memory status feed, fixed tokens (alice, bob, an admin).
+ * server attached, an in-memory status feed, fixed tokens (alice, bob, an admin, an expiring carol).
  */
 const PRINCIPALS: Record<string, Principal> = {
   'token-alice': { consumerId: 'alice', admin: false },
   'token-bob': { consumerId: 'bob', admin: false },
   'token-admin': { consumerId: 'ops', admin: true },
 };
+/** `token-carol-expires-in-<ms>`: carol, with a token that expires that long after it is checked. */
+const EXPIRING = /^token-carol-expires-in-(\d+)$/;
+
 const authenticate = async (token: string): Promise<Principal> => {
   await delay(5); // a real check is asynchronous: frames sent meanwhile must wait for it
+  const expiring = EXPIRING.exec(token);
+  if (expiring) return { consumerId: 'carol', admin: false, expiresAtMs: Date.now() + Number(expiring[1]) };
   const principal = PRINCIPALS[token];
   if (!principal) throw new Error('bad token');
   return principal;

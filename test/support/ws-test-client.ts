@@ -14,8 +14,9 @@ export interface TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
-export function openClient(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
-  const ws = new WebSocket(url, { headers });
+/** `ca`: for a `wss://` server whose certificate the test made. */
+export function openClient(url: string, headers: Record<string, string> = {}, opts: { ca?: Buffer } = {}): Promise<TestClient> {
+  const ws = new WebSocket(url, { headers, ...(opts.ca ? { ca: opts.ca } : {}) });
   const inbox: ServerFrame[] = [];
   let waiter: (() => void) | undefined;
   ws.on('message', (data) => {

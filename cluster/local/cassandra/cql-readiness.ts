@@ -9,6 +9,8 @@ export interface WaitForCqlOptions<Reason extends string> {
   host: string;
   port: number;
   deadline: number;
+  /** A login, for a Cassandra with PasswordAuthenticator. */
+  credentials?: { username: string; password: string };
   /** Asked between probes: a reason to stop waiting early (the JVM died, the port is taken). */
   hopeless: () => Promise<Reason | undefined>;
 }
@@ -27,7 +29,7 @@ export async function waitForCql<Reason extends string>(opts: WaitForCqlOptions<
     if (Date.now() >= deadline) return { status: 'gave-up', reason: 'deadline', lastError };
     if (await tcpAccepts(host, port, 1_000)) {
       try {
-        return { status: 'ready', releaseVersion: await queryReleaseVersion(host, port) };
+        return { status: 'ready', releaseVersion: await queryReleaseVersion(host, port, opts.credentials) };
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
       }
@@ -38,10 +40,11 @@ export async function waitForCql<Reason extends string>(opts: WaitForCqlOptions<
   }
 }
 
-async function queryReleaseVersion(host: string, port: number): Promise<string> {
+async function queryReleaseVersion(host: string, port: number, credentials?: { username: string; password: string }): Promise<string> {
   const client = createCassandraClient({
     contactPoints: [`${host}:${port}`],
     localDataCenter: 'datacenter1',
+    ...(credentials ? { credentials } : {}),
     // Short: a listener that is not Cassandra never answers the handshake, and the caller
     // wants to re-check whether to keep waiting.
     timeouts: { connectMs: 2_000, requestMs: 5_000 },

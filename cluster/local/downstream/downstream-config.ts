@@ -11,6 +11,8 @@ export interface DownstreamProcessConfig {
   latency: LatencySpec[];
   faults: FaultSpec[];
   seed?: number;
+  /** What every admin call (faults, latency, ledgers) must carry; required. */
+  adminSecret: string;
   logLevel: string;
 }
 
@@ -41,7 +43,8 @@ const faultRules = z.array(
 );
 
 const USAGE = `downstream-main [--host H] [--port P] [--seed N] [--latency JSON] [--faults JSON]
-  env: DOWNSTREAM_HOST, DOWNSTREAM_PORT (0 = a free port), DOWNSTREAM_SEED, LOG_LEVEL,
+  env: DOWNSTREAM_ADMIN_SECRET (required, 16+ characters: the admin API's shared secret),
+       DOWNSTREAM_HOST, DOWNSTREAM_PORT (0 = a free port), DOWNSTREAM_SEED, LOG_LEVEL,
        DOWNSTREAM_LATENCY  e.g. [{"target":"payments.*","fixedMs":20,"jitterMs":10}]
        DOWNSTREAM_FAULTS   e.g. [{"target":"payments.Capture","kind":"UNAVAILABLE","rate":0.2}]
   flags win over env.`;
@@ -68,6 +71,7 @@ export function loadDownstreamConfig(argv: string[], env: NodeJS.ProcessEnv): Do
       latency: parseJson(values.latency ?? env.DOWNSTREAM_LATENCY, 'latency', latencyRules).map(checkLatencySpec),
       faults: parseJson(values.faults ?? env.DOWNSTREAM_FAULTS, 'faults', faultRules).map((r) => checkFaultSpec(r as FaultSpec)),
       ...(seed === undefined ? {} : { seed }),
+      adminSecret: z.string({ error: 'DOWNSTREAM_ADMIN_SECRET is required' }).min(16, 'DOWNSTREAM_ADMIN_SECRET: use at least 16 characters').parse(env.DOWNSTREAM_ADMIN_SECRET),
       logLevel: env.LOG_LEVEL ?? 'info',
     };
   } catch (err) {

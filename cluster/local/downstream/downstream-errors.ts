@@ -29,7 +29,7 @@ export const PRECONDITION_REASONS = [
 ] as const;
 
 export type PreconditionReason = (typeof PRECONDITION_REASONS)[number];
-export type DownstreamReason = TransientFaultKind | FatalFaultKind | PreconditionReason | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INTERNAL';
+export type DownstreamReason = TransientFaultKind | FatalFaultKind | PreconditionReason | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INTERNAL' | 'ADMIN_SECRET_REQUIRED';
 
 export const ERROR_DOMAIN = 'downstream';
 
@@ -82,6 +82,9 @@ export const failedPrecondition = (reason: FatalFaultKind | PreconditionReason, 
 
 export const transientError = (reason: TransientFaultKind, message: string): DownstreamError =>
   new DownstreamError(TRANSIENT_CODES[reason], reason, message);
+
+export const adminSecretRequired = (): DownstreamError =>
+  new DownstreamError(status.UNAUTHENTICATED, 'ADMIN_SECRET_REQUIRED', 'the admin API needs the shared admin secret: authorization: Bearer <DOWNSTREAM_ADMIN_SECRET>');
 
 export const internalError = (message: string): DownstreamError =>
   new DownstreamError(status.INTERNAL, 'INTERNAL', message);

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     port: config.port,
     latency: config.latency,
     faults: config.faults,
+    adminSecret: config.adminSecret,
     ...(config.seed === undefined ? {} : { seed: config.seed }),
     logger,
   });

@@ -21,6 +21,8 @@ export interface DownstreamServerOptions {
   latency?: readonly LatencySpec[];
   /** Rules in force from the start, on top of the built-in ones. */
   faults?: readonly FaultSpec[];
+  /** The shared secret the admin API (faults, latency, ledgers) demands of every call. */
+  adminSecret: string;
   /** Seeds rate faults and jitter; a random seed (reported in the handle and the log) when unset. */
   seed?: number;
   logger: Logger;
@@ -64,7 +66,7 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
       server.addService(v1.PaymentsService.service, paymentsHandlers(runtime, state.payments));
       server.addService(v1.LogisticsService.service, logisticsHandlers(runtime, { world: state.world, desk: state.deliveries }));
       server.addService(v1.MerchantService.service, merchantHandlers(runtime, { world: state.world, desk: state.tickets }));
-      server.addService(v1.DownstreamAdmin.service, adminHandlers({ state, codec }));
+      server.addService(v1.DownstreamAdmin.service, adminHandlers({ state, codec, adminSecret: opts.adminSecret }));
     },
   });
   handle.health.setStatus('', 'SERVING');

@@ -118,7 +118,7 @@ function drawNodes(s) {
     el('td', {}, n.pool),
     el('td', { class: 'shards' }, n.shards.length ? n.shards.map((sh) => el('span', { class: 'chip', style: `background:${colourOf(n.nodeId)}` }, sh)) : el('span', { class: 'empty' }, 'none')),
     el('td', { class: 'num' }, n.completedPerSec.toFixed(1)),
-    el('td', { class: 'mono' }, n.httpAddress),
+    el('td', { class: 'mono' }, n.adminAddress),
     el('td', { class: 'mono' }, n.grpcAddress),
     el('td', { class: 'num' }, `${(n.ageMs / 1000).toFixed(1)} s ago`),
     el('td', {}, el('button', { class: 'danger stop', disabled: !token(), title: 'graceful stop (as SIGTERM)', onclick: () => stopNode(n.nodeId) }, 'Stop')),
@@ -126,12 +126,31 @@ function drawNodes(s) {
   $('nodes').tBodies[0].replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'no live node has written its status'))]));
 }
 
+// Everything under api/ needs an operator or admin token; a refusal says so where the token is typed.
+function api(path, init = {}) {
+  return fetch(path, { cache: 'no-store', ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token()}` } });
+}
+
+function showAuthState(status) {
+  const state = $('auth-state');
+  const refused = status === 401 || status === 403;
+  state.className = refused ? 'bad' : 'ok';
+  state.dataset.auth = refused ? 'refused' : 'ok';
+  state.textContent = !refused ? 'signed in'
+    : token() === '' ? 'paste an operator or admin token to see the cluster'
+    : status === 403 ? 'this token may not read the dashboard: use an operator or admin token' : 'token refused (expired or not from this cluster)';
+}
+
+let choicesLoaded = false;
+
 async function poll() {
   try {
-    const res = await fetch('api/dashboard', { cache: 'no-store' });
+    const res = await api('api/dashboard');
+    showAuthState(res.status);
     if (!res.ok) throw new Error(`${res.status}`);
     drawSummary(await res.json());
     $('live').className = 'dot on';
+    if (!choicesLoaded) choicesLoaded = await loadFaultChoices();
   } catch {
     $('live').className = 'dot off';
   } finally {
@@ -144,7 +163,7 @@ async function showTimeline(event) {
   const orderId = $('order-id').value.trim();
   const out = $('timeline');
   out.replaceChildren(el('p', { class: 'empty' }, 'loading…'));
-  const res = await fetch(`api/orders/${encodeURIComponent(orderId)}`, { cache: 'no-store' });
+  const res = await api(`api/orders/${encodeURIComponent(orderId)}`);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) { out.replaceChildren(el('p', { class: 'empty', 'data-timeline': 'missing' }, body.message ?? `error ${res.status}`)); return; }
   const writers = [...new Set(body.entries.map((e) => e.writer))];
@@ -165,8 +184,8 @@ const token = () => $('token').value.trim();
 
 async function admin(path, body) {
   const result = $('admin-result');
-  const res = await fetch(path, {
-    method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
+  const res = await api(path, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
   }).catch((err) => ({ ok: false, status: 0, json: async () => ({ message: String(err) }) }));
   const answer = await res.json().catch(() => ({}));
   result.className = res.ok ? 'ok' : 'bad';
@@ -179,13 +198,20 @@ function stopNode(nodeId) {
   void admin(`api/admin/nodes/${encodeURIComponent(nodeId)}/stop`);
 }
 
-async function setUpAdmin() {
-  const input = $('token');
-  input.value = sessionStorage.getItem('checkout-admin-token') ?? '';
-  input.addEventListener('input', () => sessionStorage.setItem('checkout-admin-token', token()));
-  const choices = await fetch('api/fault-choices').then((r) => r.json()).catch(() => ({ targets: ['*'], kinds: ['UNAVAILABLE'] }));
+async function loadFaultChoices() {
+  const res = await api('api/fault-choices').catch(() => undefined);
+  if (!res?.ok) return false;
+  const choices = await res.json();
   $('fault-target').replaceChildren(...choices.targets.map((t) => el('option', { value: t }, t)));
   $('fault-kind').replaceChildren(...choices.kinds.map((k) => el('option', { value: k }, k)));
+  return true;
+}
+
+function setUpAdmin() {
+  // Asked once per tab: the token is kept in this tab's sessionStorage and sent with every api/ call.
+  const input = $('token');
+  input.value = sessionStorage.getItem('checkout-token') ?? '';
+  input.addEventListener('input', () => sessionStorage.setItem('checkout-token', token()));
   $('faults').addEventListener('submit', (event) => {
     event.preventDefault();
     void admin('api/admin/faults', { rules: [{ target: $('fault-target').value, kind: $('fault-kind').value, rate: Number($('fault-rate').value), firstCalls: Number($('fault-first').value) }] });
@@ -194,5 +220,5 @@ async function setUpAdmin() {
 }
 
 $('search').addEventListener('submit', (event) => void showTimeline(event));
-void setUpAdmin();
+setUpAdmin();
 void poll();
