@@ -4,7 +4,8 @@ import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, unary } from '../support/checkout-cluster.js';
-import { statusFromJournal } from '../../actors/order/journal-of.js';
+import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
+import type { FinalOrder } from '../../cluster/local/downstream/ledger-invariants.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 
@@ -55,14 +56,12 @@ describe('Cassandra killed and restarted mid-run', () => {
     expect(retryInfoSeen).toBeGreaterThan(0);
     expect(codes.get(grpc.status.INTERNAL) ?? 0).toBe(0);
 
-    const statusOf = (id: string) => statusFromJournal(pc.db, pc.keyspace, id);
     let pending = [...accepted];
     const deadline = Date.now() + 90_000;
-    const finals: Record<string, string> = {};
+    const finals = new Map<string, FinalOrder>();
     while (pending.length > 0 && Date.now() < deadline) {
-      const statuses = await Promise.all(pending.map(statusOf));
-      statuses.forEach((s, i) => { if (isTerminal(s)) finals[pending[i]!] = s; });
-      pending = pending.filter((id) => !finals[id]);
+      for (const [id, final] of await readFinalOrders(pc.db, pc.keyspace, pending)) if (isTerminal(final.status)) finals.set(id, final);
+      pending = pending.filter((id) => !finals.has(id));
       if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
     console.log(`[figures] cassandra outage: ${accepted.size} accepted (${before} before the kill), errors by code ${JSON.stringify(Object.fromEntries(codes))}, unfinished ${pending.length}`);
