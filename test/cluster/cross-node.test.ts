@@ -6,6 +6,7 @@ import { unary } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { openClient } from '../support/ws-test-client.js';
+import { untilNoCallInFlight } from '../support/downstream.js';
 
 describe('across nodes', () => {
   let pc: ProcessCluster;
@@ -36,7 +37,7 @@ describe('across nodes', () => {
     ws.ws.close();
     expect(seen).toContain('COMPENSATING');
     expect(seen.at(-1)).toBe('CANCELLED');
-    await new Promise((r) => setTimeout(r, 2_500)); // the merchant call in flight lands and is refused
+    await untilNoCallInFlight(pc.downstream.admin); // the merchant call in flight lands and is refused
     const ledger = (await pc.downstream.admin.getLedger({ orderId: placed.orderId, limit: 1000 })).entries;
     expect(checkLedger(ledger, await readFinalOrders(pc.db, pc.keyspace, [placed.orderId])).violations).toEqual([]);
     expect(ledger.map((e) => e.operation)).toEqual(expect.arrayContaining(['logistics.CancelDelivery', 'payments.Void']));

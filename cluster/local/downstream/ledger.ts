@@ -20,12 +20,16 @@ export interface LedgerPage {
 }
 
 export interface Ledger {
-  /** Counts a call that reached `operation`, whatever became of it. */
+  /** Counts a call that reached `operation`, whatever became of it; it is in flight until `callEnded`. */
   countCall(operation: string): void;
+  /** The call to `operation` has been answered (or its caller has gone). */
+  callEnded(operation: string): void;
   append(draft: LedgerDraft): LedgerEntry;
   bumpReplay(seq: number): void;
   page(query: LedgerQuery): LedgerPage;
   calls(): Record<string, number>;
+  /** Calls received and not yet answered, by operation (operations with none are left out). */
+  inFlight(): Record<string, number>;
   clear(): void;
 }
 
@@ -37,10 +41,17 @@ export function createLedger(deps: { now: () => number }): Ledger {
   let all: LedgerEntry[] = [];
   let byOrder = new Map<string, LedgerEntry[]>();
   let calls = new Map<string, number>();
+  const inFlight = new Map<string, number>();
 
   return {
     countCall(operation) {
       calls.set(operation, (calls.get(operation) ?? 0) + 1);
+      inFlight.set(operation, (inFlight.get(operation) ?? 0) + 1);
+    },
+    callEnded(operation) {
+      const left = (inFlight.get(operation) ?? 0) - 1;
+      if (left > 0) inFlight.set(operation, left);
+      else inFlight.delete(operation);
     },
     append(draft) {
       const entry: LedgerEntry = {
@@ -70,6 +81,8 @@ export function createLedger(deps: { now: () => number }): Ledger {
       return { entries: slice.map((e) => ({ ...e })), more: start + limit < source.length };
     },
     calls: () => Object.fromEntries(calls),
+    // Not cleared with the rest: a call that reached the server before a reset still ends after it.
+    inFlight: () => Object.fromEntries(inFlight),
     clear() {
       all = [];
       byOrder = new Map();

@@ -140,7 +140,7 @@ function serve<Req, Res>(
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     runtime.ledger.countCall(operation);
-    work(call).then(
+    work(call).finally(() => runtime.ledger.callEnded(operation)).then(
       (result) => {
         if (result !== CALLER_GONE && !callerGone(call)) callback(null, result);
       },
