@@ -64,6 +64,16 @@ describe('GetLedger', () => {
     expect(page.entries).toHaveLength(1);
   });
 
+  it('with an order id, counts only the calls that named that order', async () => {
+    await h.clients.payments.authorize(authorizeRequest('o-a'));
+    await h.clients.payments.authorize(authorizeRequest('o-a'));
+    await h.clients.payments.authorize(authorizeRequest('o-b'));
+
+    expect((await h.clients.admin.getLedger({ orderId: 'o-a' })).calls).toEqual({ 'payments.Authorize': 2 });
+    expect((await h.clients.admin.getLedger({ orderId: 'o-c' })).calls).toEqual({});
+    expect((await h.clients.admin.getLedger({})).calls).toEqual({ 'payments.Authorize': 3 });
+  });
+
   it('Reset forgets entries, calls and keys', async () => {
     await h.clients.payments.authorize(authorizeRequest('o-1'));
     await h.clients.admin.reset({});
