@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { StepName } from '../../actors/order/checkout-flow.js';
+import type { StepName } from '../../src/domain/checkout-steps.js';
 import type { OrderEvent } from '../../actors/order/order-events.js';
-import { judgeChaos, type CancelAsked, type JournalRow } from '../../cluster/local/chaos/chaos-check.js';
+import { judgeChaos, type CancelAsked } from '../../cluster/local/chaos/chaos-check.js';
+import type { JournalRow } from '../../actors/order/journal-of.js';
 import { pricedOrder } from '../support/orders.js';
 
 /*

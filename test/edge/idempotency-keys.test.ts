@@ -6,7 +6,7 @@ import { richStatus, startTestCluster, unary, type TestCluster } from '../suppor
 import { placeRequest } from '../support/place-requests.js';
 import { isTerminal } from '../../src/domain/order.js';
 import { untilNoCallInFlight } from '../support/downstream.js';
-import { statusFromJournal } from '../support/journal.js';
+import { statusFromJournal } from '../../actors/order/journal-of.js';
 import { pollUntil } from '../support/poll.js';
 
 describe('idempotency keys', () => {
