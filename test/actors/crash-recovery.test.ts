@@ -4,6 +4,7 @@ import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cl
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
+import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 import { statusFromJournal } from '../../actors/order/journal-of.js';
 import { schemaKeyspace } from '../support/journal.js';
@@ -67,7 +68,7 @@ describe('a node killed with SIGKILL mid-order', () => {
     expect(pending.map((id) => `${id} was ${lastStatus.get(id) ?? 'unseen'}`)).toEqual([]);
 
     const ledger = (await clients.admin.getLedger({ orderId: '', limit: 10_000 })).entries;
-    const check = checkLedger(ledger, Object.fromEntries(ids.map((id) => [id, 'COMPLETED'])));
+    const check = checkLedger(ledger, await readFinalOrders(ks.client, ks.keyspace, ids));
     expect(check.violations).toEqual([]);
     const captures = ledger.filter((e) => e.operation === 'payments.Capture');
     expect(new Set(captures.map((e) => e.orderId)).size).toBe(ids.length);

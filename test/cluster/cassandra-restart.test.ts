@@ -4,9 +4,12 @@ import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, unary } from '../support/checkout-cluster.js';
-import { statusFromJournal } from '../../actors/order/journal-of.js';
+import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
+import type { FinalOrder } from '../../cluster/local/downstream/ledger-invariants.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import { untilNoCallInFlight } from '../support/downstream.js';
+import { pollUntil } from '../support/poll.js';
 
 describe('Cassandra killed and restarted mid-run', () => {
   let pc: ProcessCluster;
@@ -40,33 +43,41 @@ describe('Cassandra killed and restarted mid-run', () => {
         await new Promise((r) => setTimeout(r, 150));
       }
     })();
-    await new Promise((r) => setTimeout(r, 4_000));
-    const before = accepted.size;
-    await pc.cluster.infra.killCassandra();
-    await new Promise((r) => setTimeout(r, 6_000));
-    await pc.cluster.infra.restartCassandra();
-    await new Promise((r) => setTimeout(r, 6_000));
-    running = false;
-    await load;
+    const unavailable = () => codes.get(grpc.status.UNAVAILABLE) ?? 0;
+    let before = 0;
+    try {
+      await pollUntil('orders accepted before the kill', async () => accepted.size, (n) => n > 5, { timeoutMs: 30_000 });
+      before = accepted.size;
+      await pc.cluster.infra.killCassandra();
+      // The outage lasts until callers have been told to retry later, and at least 6 s.
+      const killedAt = Date.now();
+      await pollUntil('callers told UNAVAILABLE with RetryInfo', async () => ({ unavailable: unavailable(), retryInfoSeen }), (s) => s.unavailable > 0 && s.retryInfoSeen > 0, { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 6_000 - Date.now())));
+      await pc.cluster.infra.restartCassandra();
+      const atRestart = accepted.size;
+      await pollUntil('orders accepted again after the restart', async () => accepted.size, (n) => n >= atRestart + 5, { timeoutMs: 60_000 });
+    } finally {
+      running = false;
+      await load;
+    }
 
     expect(before).toBeGreaterThan(5);
     expect(accepted.size).toBeGreaterThan(before);
-    expect(codes.get(grpc.status.UNAVAILABLE) ?? 0).toBeGreaterThan(0);
+    expect(unavailable()).toBeGreaterThan(0);
     expect(retryInfoSeen).toBeGreaterThan(0);
     expect(codes.get(grpc.status.INTERNAL) ?? 0).toBe(0);
 
-    const statusOf = (id: string) => statusFromJournal(pc.db, pc.keyspace, id);
     let pending = [...accepted];
     const deadline = Date.now() + 90_000;
-    const finals: Record<string, string> = {};
+    const finals = new Map<string, FinalOrder>();
     while (pending.length > 0 && Date.now() < deadline) {
-      const statuses = await Promise.all(pending.map(statusOf));
-      statuses.forEach((s, i) => { if (isTerminal(s)) finals[pending[i]!] = s; });
-      pending = pending.filter((id) => !finals[id]);
+      for (const [id, final] of await readFinalOrders(pc.db, pc.keyspace, pending)) if (isTerminal(final.status)) finals.set(id, final);
+      pending = pending.filter((id) => !finals.has(id));
       if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
     console.log(`[figures] cassandra outage: ${accepted.size} accepted (${before} before the kill), errors by code ${JSON.stringify(Object.fromEntries(codes))}, unfinished ${pending.length}`);
     expect(pending).toEqual([]);
+    await untilNoCallInFlight(pc.downstream.admin);
     const ledger = (await pc.downstream.admin.getLedger({ orderId: '', limit: 10_000 })).entries;
     expect(checkLedger(ledger, finals).violations).toEqual([]);
   });

@@ -42,6 +42,21 @@ describe('chaos: 3 nodes, node kills and downstream faults', () => {
     expect(run.verdict.lost).toEqual([]);
   });
 
+  it('judged every accepted order: each is in the checker\'s list of final orders', () => {
+    const accepted = run.placed.flatMap((p) => (p.orderId ? [p.orderId] : []));
+    expect(accepted.length).toBe(run.summary.orders);
+    expect(accepted.filter((id) => !run.verdict.finals.has(id))).toEqual([]);
+  });
+
+  it('made one order per key: every journal is an order some client was given the id of', () => {
+    expect(run.verdict.unannounced).toEqual([]);
+  });
+
+  it('honoured every cancel: answered, and CANCELLED unless the order had finished or begun failing by then', () => {
+    expect(run.summary.cancelsRequested).toBeGreaterThan(0);
+    expect(run.verdict.cancelsBroken).toEqual([]);
+  });
+
   it('brought every order to a terminal state', () => {
     expect(run.verdict.notTerminal).toEqual([]);
   });
@@ -50,7 +65,7 @@ describe('chaos: 3 nodes, node kills and downstream faults', () => {
     expect(run.verdict.nonLinear).toEqual([]);
   });
 
-  it('left the ledgers clean: captured once if completed, net zero and nothing open otherwise', () => {
+  it('left the ledgers clean: one delivery, ticket and capture of the priced total if completed, net zero and nothing open otherwise', () => {
     expect(run.verdict.ledgerViolations).toEqual([]);
   });
 

@@ -3,11 +3,13 @@ import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
-import { foldJournal, journalProblems, readJournals, waitUntilTerminal } from '../../cluster/local/chaos/chaos-check.js';
+import { finalOrderOf, foldJournal, journalProblems, readJournals, waitUntilTerminal } from '../../cluster/local/chaos/chaos-check.js';
 import type { JournalRow } from '../../actors/order/journal-of.js';
 import { startChaosLoad } from '../../cluster/local/chaos/chaos-load.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import { untilNoCallInFlight } from '../support/downstream.js';
+import { pollUntil } from '../support/poll.js';
 
 /*
  * Invariant 3, one writer per order, proven with a "zombie": the owner of in-flight orders is
@@ -17,6 +19,7 @@ import { startProcessCluster, type ProcessCluster } from '../support/process-clu
  */
 const PARTITIONS = 12;
 const ORDERS = 15;
+
 
 describe('a paused owner woken after its shards moved (zombie)', () => {
   let pc: ProcessCluster;
@@ -31,6 +34,8 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
   let ledgerBeforeWake: LedgerEntry[];
   let journals: Map<string, JournalRow[]>;
   let ledgerAfter: LedgerEntry[];
+  let callsBeforeWake: Record<string, Record<string, number>>;
+  let callsAfter: Record<string, Record<string, number>>;
 
   const ledgerOf = async (orderIds: readonly string[]) =>
     (await Promise.all(orderIds.map(async (orderId) => (await pc.downstream.admin.getLedger({ orderId, limit: 1_000 })).entries))).flat();
@@ -44,6 +49,9 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  /** Downstream calls per order (every call that named it, answered or not), by operation. */
+  const callsOf = async (orderIds: readonly string[]) =>
+    Object.fromEntries(await Promise.all(orderIds.map(async (orderId) => [orderId, (await pc.downstream.admin.getLedger({ orderId, limit: 1 })).calls] as const)));
   const entryKeys = (entries: readonly LedgerEntry[]) => entries.map((e) => `${e.operation} ${e.idempotencyKey} ${e.refId}`).sort();
 
   beforeAll(async () => {
@@ -61,6 +69,9 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
 
     // Every order is waiting on its merchant call; the writer of its last event is its owner.
     const inFlight = await waitForStatus(allOrders, 'DELIVERY_CREATED', 20_000);
+    // Each of those calls has reached the merchant service (so the zombie sleeps with them out).
+    await pollUntil('every merchant call out', async () => (await pc.downstream.admin.getLedger({ orderId: '', limit: 1 })).calls['merchant.SendOrder'] ?? 0,
+      (n) => Number(n) === ORDERS, { timeoutMs: 10_000 });
     const owners = new Map<string, string[]>();
     for (const [orderId, rows] of inFlight) {
       const owner = rows.at(-1)!.writer;
@@ -83,7 +94,9 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
       await logs.waitFor((l) => l.at > pausedAt && others.includes(l.node) && (ownershipChange(l)?.gained.includes(shard) ?? false), 20_000, `another node takes shard ${shard}`);
     }
     await waitUntilTerminal(pc.db, pc.keyspace, zombieOrders, { timeoutMs: 30_000, pollMs: 200 });
+    await untilNoCallInFlight(pc.downstream.admin);
     ledgerBeforeWake = await ledgerOf(zombieOrders);
+    callsBeforeWake = await callsOf(zombieOrders);
 
     // More orders, now in flight on the others, some in the shards the zombie held: whoever owns
     // those shards after the zombie rejoins must carry them on.
@@ -101,9 +114,14 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
 
     resumedAt = Date.now();
     pc.cluster.resume(zombie);
-    await logs.waitFor((l) => l.at > resumedAt && l.node === zombie.id && l.line.msg === 'shard ownership changed', 20_000, 'the woken zombie rejoins the group').catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 2_000)); // anything the zombie still had to say or do lands now
+    await logs.waitFor((l) => l.at > resumedAt && l.node === zombie.id && l.line.msg === 'shard ownership changed', 20_000, 'the woken zombie rejoins the group');
+    // Settled: the zombie has given up every shard it held, every order is terminal, and the
+    // downstream services have answered every call (the zombie's answers are in its hands).
+    const droppedByZombie = () => logs.lines.filter((l) => l.node === zombie.id && l.at > resumedAt).flatMap((l) => ownershipChange(l)?.lost ?? []);
+    await pollUntil('the zombie gives up the shards it held', async () => zombieShards.filter((s) => !droppedByZombie().includes(s)), (kept) => kept.length === 0, { timeoutMs: 20_000 });
     journals = await waitUntilTerminal(pc.db, pc.keyspace, allOrders, { timeoutMs: 30_000, pollMs: 200 });
+    await untilNoCallInFlight(pc.downstream.admin);
+    callsAfter = await callsOf(zombieOrders);
     ledgerAfter = await ledgerOf(zombieOrders);
     console.log(`zombie ${JSON.stringify({
       zombie: zombie.id, orders: zombieOrders.length, shards: zombieShards, pausedMs: resumedAt - pausedAt,
@@ -138,8 +156,12 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
     expect(entryKeys(ledgerAfter)).toEqual(entryKeys(ledgerBeforeWake));
   });
 
+  it('made no downstream call for its orders after waking: their call counts are as before', () => {
+    expect(callsAfter).toEqual(callsBeforeWake);
+  });
+
   it('left the ledgers clean for the final statuses', () => {
-    const finals = new Map(zombieOrders.map((id) => [id, foldJournal(journals.get(id)!).status]));
+    const finals = new Map(zombieOrders.map((id) => [id, finalOrderOf(journals.get(id)!)]));
     expect(checkLedger(ledgerAfter, finals).violations).toEqual([]);
   });
 

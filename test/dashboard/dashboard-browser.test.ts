@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { projectPath } from '../../src/config/paths.js';
 import { startChaosLoad, type ChaosLoad } from '../../cluster/local/chaos/chaos-load.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import { describeRequiring } from '../support/prerequisite.js';
 
 /*
  * The dashboard in a real headless Chromium over a 3-node process cluster: orders flow, a node
@@ -19,9 +20,7 @@ const FAILOVER_BOUND_MS = 10_000;
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p));
-if (!executablePath) {
-  console.warn('dashboard browser test SKIPPED: no chromium executable found (apt-get install -y chromium, or set CHROMIUM_PATH)');
-}
+const missingBrowser = executablePath ? undefined : 'no chromium executable found (apt-get install -y chromium, or set CHROMIUM_PATH)';
 
 /*
  * Functions passed to page.evaluate run in the page; the project compiles without the DOM lib,
@@ -44,7 +43,7 @@ const view = (page: Page): Promise<PageView> => page.evaluate(() => {
   };
 });
 
-describe.skipIf(!executablePath)('the dashboard in a browser', () => {
+describeRequiring(missingBrowser, 'the dashboard in a browser', () => {
   let pc: ProcessCluster;
   let browser: Browser | undefined;
   let page: Page;

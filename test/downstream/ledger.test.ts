@@ -28,6 +28,18 @@ describe('GetLedger', () => {
     expect(mores).toEqual([true, true, false]);
   });
 
+  it('counts a call as in flight from its arrival until it is answered', async () => {
+    await h.clients.admin.setLatency({ rules: [{ target: 'payments.Authorize', fixedMs: 400 }] });
+    const answered = h.clients.payments.authorize(authorizeRequest('o-slow'));
+    let during: Record<string, number | string> = {};
+    for (const deadline = Date.now() + 2_000; Date.now() < deadline && !during['payments.Authorize'];) {
+      during = (await h.clients.admin.getLedger({ limit: 1 })).inFlight;
+    }
+    expect(Number(during['payments.Authorize'])).toBe(1);
+    await answered;
+    expect((await h.clients.admin.getLedger({ limit: 1 })).inFlight).toEqual({});
+  });
+
   it('filters by order id', async () => {
     await h.clients.payments.authorize(authorizeRequest('o-a'));
     await h.clients.payments.authorize(authorizeRequest('o-b'));
@@ -50,6 +62,16 @@ describe('GetLedger', () => {
     const page = await h.clients.admin.getLedger({});
     expect(page.calls['payments.Authorize']).toBe(4);
     expect(page.entries).toHaveLength(1);
+  });
+
+  it('with an order id, counts only the calls that named that order', async () => {
+    await h.clients.payments.authorize(authorizeRequest('o-a'));
+    await h.clients.payments.authorize(authorizeRequest('o-a'));
+    await h.clients.payments.authorize(authorizeRequest('o-b'));
+
+    expect((await h.clients.admin.getLedger({ orderId: 'o-a' })).calls).toEqual({ 'payments.Authorize': 2 });
+    expect((await h.clients.admin.getLedger({ orderId: 'o-c' })).calls).toEqual({});
+    expect((await h.clients.admin.getLedger({})).calls).toEqual({ 'payments.Authorize': 3 });
   });
 
   it('Reset forgets entries, calls and keys', async () => {

@@ -6,6 +6,10 @@ import type { Order__Output } from '../../src/generated/checkout/v1/Order.js';
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, startTestCluster, unary, type TestCluster } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';
+import { untilNoCallInFlight } from '../support/downstream.js';
+import { pollUntil } from '../support/poll.js';
+import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
 
 const streamError = (client: CheckoutServiceClient, orderId: string) => new Promise<unknown>((resolve) => {
   const s = client.watchOrder({ orderId });
@@ -60,18 +64,13 @@ describe('a consumer', () => {
 
   it('can cancel its own order, which ends CANCELLED with its steps undone', async () => {
     const placed = await unary<object, PlaceOrderResponse__Output>(alice.placeOrder.bind(alice), placeRequest('c-alice'));
-    await new Promise((r) => setTimeout(r, 500)); // into the slow merchant step
+    const statusNow = async () => (await unary<object, Order__Output>(alice.getOrder.bind(alice), { orderId: placed.orderId })).status ?? '';
+    await pollUntil('the order waits on its slow merchant call', statusNow, (s) => s === 'DELIVERY_CREATED', { timeoutMs: 10_000 });
     const reply = await unary<object, { status: string }>(alice.cancelOrder.bind(alice), { orderId: placed.orderId, reason: 'changed my mind' });
     expect(['COMPENSATING', 'CANCELLED']).toContain(reply.status);
-    const end = Date.now() + 15_000;
-    let status = reply.status;
-    while (status !== 'CANCELLED' && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await unary<object, Order__Output>(alice.getOrder.bind(alice), { orderId: placed.orderId })).status ?? '';
-    }
-    expect(status).toBe('CANCELLED');
-    await new Promise((r) => setTimeout(r, 3_200)); // the merchant call in flight lands, and is refused
-    expect(await import('../../cluster/local/downstream/ledger-invariants.js').then(async (m) =>
-      m.checkLedger(await cluster.downstream.ledger(placed.orderId), { [placed.orderId]: 'CANCELLED' }).violations)).toEqual([]);
+    expect(await pollUntil('the order ends', statusNow, (s) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(s), { timeoutMs: 15_000 })).toBe('CANCELLED');
+    await untilNoCallInFlight(cluster.downstream.clients.admin); // the merchant call in flight lands, and is refused
+    const finals = await readFinalOrders(cluster.keyspace.client, cluster.keyspace.keyspace, [placed.orderId]);
+    expect(checkLedger(await cluster.downstream.ledger(placed.orderId), finals).violations).toEqual([]);
   });
 });

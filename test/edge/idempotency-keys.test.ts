@@ -4,6 +4,10 @@ import type { CheckoutServiceClient } from '../../src/generated/checkout/v1/Chec
 import type { PlaceOrderResponse__Output } from '../../src/generated/checkout/v1/PlaceOrderResponse.js';
 import { richStatus, startTestCluster, unary, type TestCluster } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';
+import { isTerminal } from '../../src/domain/order.js';
+import { untilNoCallInFlight } from '../support/downstream.js';
+import { statusFromJournal } from '../../actors/order/journal-of.js';
+import { pollUntil } from '../support/poll.js';
 
 describe('idempotency keys', () => {
   let cluster: TestCluster;
@@ -24,7 +28,9 @@ describe('idempotency keys', () => {
     expect(new Set(answers.map((a) => a.orderId)).size).toBe(1);
     expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
     const orderId = answers[0]!.orderId;
-    await new Promise((r) => setTimeout(r, 1_500));
+    const { client: db, keyspace: ks } = cluster.keyspace;
+    await pollUntil('the order ends', () => statusFromJournal(db, ks, orderId), isTerminal, { timeoutMs: 20_000 });
+    await untilNoCallInFlight(cluster.downstream.clients.admin);
     const ledger = await cluster.downstream.ledger(orderId);
     expect(ledger.filter((e) => e.operation === 'payments.Authorize')).toHaveLength(1);
     const placedEvents = await cluster.keyspace.client.execute(
@@ -60,7 +66,9 @@ describe('idempotency keys', () => {
   it('expire after their TTL, after which the same key places a new order', async () => {
     const req = placeRequest('c-idem');
     const first = await place(req);
-    await new Promise((r) => setTimeout(r, 4_000));
+    const { client: db, keyspace: ks } = cluster.keyspace;
+    const keyRows = async () => (await db.execute(`SELECT order_id FROM ${ks}.idempotency_keys WHERE consumer_id = ? AND idempotency_key = ?`, ['c-idem', req.idempotencyKey])).rowLength;
+    await pollUntil('the key expires (Cassandra TTL)', keyRows, (n) => n === 0, { timeoutMs: 10_000, everyMs: 250 });
     const later = await place(req);
     expect(later.orderId).not.toBe(first.orderId);
     expect(later.replayed).toBe(false);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { ensureMockBroker, MOCK_BROKER_FILES } from '../../cluster/local/kafka/mock-broker-build.js';
 import {
   applyPatch,
@@ -14,8 +14,9 @@ import {
 } from '../../cluster/local/kafka/mock-source-patches.js';
 import { createTestTopic, kafkaTestInfra, testKafkaClient, uniqueGroupId } from '../support/kafka.js';
 import { killAllMembers, spawnMember } from './fixtures/member-process.js';
+import { describeRequiring } from '../support/prerequisite.js';
 
-const onMock = kafkaTestInfra().controlAddress !== undefined;
+const notOnMock = kafkaTestInfra().controlAddress === undefined ? 'the run uses KAFKA_BROKERS, not the project\'s mock broker' : undefined;
 
 const consumers: Consumer[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ async function startConsumer(kafka: Kafka, topic: string, groupId: string, sessi
   return { consumer, state };
 }
 
-describe.skipIf(!onMock)('the mock broker build', () => {
+describeRequiring(notOnMock, 'the mock broker build', () => {
   it('runs a binary that has the SyncGroup patch compiled in', async () => {
     const binary = await ensureMockBroker();
     expect((await readFile(binary)).includes(SYNCGROUP_PATCH_MARKER)).toBe(true);

@@ -1,11 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createMockTopic, startMockBroker, type MockBroker } from '../../cluster/local/kafka/mock-broker.js';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
 import { kafkaTestInfra } from '../support/kafka.js';
 import { recordingLogger } from '../support/recording-logger.js';
+import { describeRequiring } from '../support/prerequisite.js';
 
 // These start brokers of their own; with KAFKA_BROKERS set the machine may lack the toolchain.
-describe.skipIf(kafkaTestInfra().controlAddress === undefined)('the mock broker launcher', () => {
+const notOnMock = kafkaTestInfra().controlAddress === undefined ? 'the run uses KAFKA_BROKERS, not the project\'s mock broker' : undefined;
+describeRequiring(notOnMock, 'the mock broker launcher', () => {
   const brokers: MockBroker[] = [];
   afterEach(async () => {
     await Promise.all(brokers.splice(0).map((b) => b.stop()));

@@ -10,6 +10,7 @@ import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js'
 import { pointAt } from '../../cluster/local/downstream/geo.js';
 import { createWorld } from '../../cluster/local/downstream/world.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { pollUntil } from './poll.js';
 
 export interface Harness {
   server: DownstreamServer;
@@ -20,6 +21,15 @@ export interface Harness {
   /** Every ledger entry of one order (or all), read through GetLedger. */
   ledger(orderId?: string): Promise<LedgerEntry[]>;
   stop(): Promise<void>;
+}
+
+/**
+ * Waits until the downstream services have answered every call they received (a late call has
+ * then landed, applied or refused); returns the calls counted per operation at that moment.
+ */
+export async function untilNoCallInFlight(admin: DownstreamClients['admin'], timeoutMs = 15_000): Promise<Record<string, number>> {
+  const settled = await pollUntil('every downstream call answered', () => admin.getLedger({ orderId: '', limit: 1 }), (l) => Object.keys(l.inFlight).length === 0, { timeoutMs });
+  return Object.fromEntries(Object.entries(settled.calls).map(([operation, n]) => [operation, Number(n)]));
 }
 
 /** An in-process downstream server on a free port and a client bundle for it. */

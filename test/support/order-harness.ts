@@ -6,6 +6,7 @@ import type { RetryOverride } from '../../actors/steps/step-runner.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
 import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
@@ -39,7 +40,7 @@ export interface OrderHarness {
     announce?: (orderId: string, state: OrderState) => Promise<void>;
   }): NodeUnderTest;
   ledger(orderId: string): Promise<LedgerEntry[]>;
-  /** Ledger invariants for these orders given their final statuses; [] when all hold. */
+  /** Ledger invariants for these orders given their final statuses (and the totals their journals priced); [] when all hold. */
   violations(statuses: Record<string, string>): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -92,8 +93,11 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
   return {
     downstream, client: ks.client, keyspace: ks.keyspace, node, ledger,
     async violations(statuses) {
-      const entries = (await Promise.all(Object.keys(statuses).map(ledger))).flat();
-      return checkLedger(entries, statuses).violations.map((v) => `${v.orderId}: ${v.rule} ${v.detail}`);
+      const ids = Object.keys(statuses);
+      const entries = (await Promise.all(ids.map(ledger))).flat();
+      const journals = await readFinalOrders(ks.client, ks.keyspace, ids);
+      const finals = new Map(ids.map((id) => [id, { status: statuses[id]!, totalMinor: journals.get(id)!.totalMinor }]));
+      return checkLedger(entries, finals).violations.map((v) => `${v.orderId}: ${v.rule} ${v.detail}`);
     },
     async stop() {
       for (const n of nodes) n.runtime.stop();

@@ -1,11 +1,10 @@
 import type { Client } from 'cassandra-driver';
-import type { OrderEvent } from '../../../actors/order/order-events.js';
 import { journalOf, type JournalRow } from '../../../actors/order/journal-of.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../../actors/order/order-state.js';
-import { isTerminal } from '../../../src/domain/order.js';
+import { isTerminal, type OrderStatus } from '../../../src/domain/order.js';
 import type { DownstreamClients } from '../../../src/clients/downstream-clients.js';
 import type { LedgerEntry } from '../downstream/ledger.js';
-import { checkLedger, type Violation } from '../downstream/ledger-invariants.js';
+import { checkLedger, type FinalOrder, type Violation } from '../downstream/ledger-invariants.js';
 
 /*
  * What a chaos run must leave behind, read from the truth (the journal in Cassandra and the
@@ -41,6 +40,41 @@ export async function journalOrderIds(db: Client, keyspace: string): Promise<Set
 export const foldJournal = (rows: readonly JournalRow[]): OrderState => rows.reduce((s, r) => applyOrderEvent(s, r.event), emptyOrderState);
 
 export const isTerminalJournal = (rows: readonly JournalRow[]): boolean => isTerminal(foldJournal(rows).status);
+
+/** What the ledger checker needs of an order's journal: its final status and the total OrderPlaced priced. */
+export interface JournalFinal extends FinalOrder { status: OrderStatus | 'NEW' }
+
+export function finalOrderOf(rows: readonly JournalRow[]): JournalFinal {
+  const state = foldJournal(rows);
+  return { status: state.status, totalMinor: state.order?.totalMinor ?? 0 };
+}
+
+export const finalOrdersOf = (journals: ReadonlyMap<string, readonly JournalRow[]>): Map<string, JournalFinal> =>
+  new Map([...journals].map(([orderId, rows]) => [orderId, finalOrderOf(rows)]));
+
+/** The final orders of `orderIds`, read from their journals. */
+export async function readFinalOrders(db: Client, keyspace: string, orderIds: Iterable<string>): Promise<Map<string, JournalFinal>> {
+  return finalOrdersOf(await readJournals(db, keyspace, orderIds));
+}
+
+/** A CancelOrder a client made, as it saw it: when it was answered, and with what (or the error it gave up on). */
+export interface CancelAsked { orderId: string; answeredAt?: number; status?: string; error?: string }
+
+/**
+ * What CancelOrder promises (checkout.proto, the order actor): a cancel answered while the order
+ * was live and not already undoing a failure ends CANCELLED; only an order that had already
+ * finished, or begun failing, by the time the cancel was answered may end otherwise. The order's
+ * state at that moment is its journal folded up to then (one clock: every process runs on this
+ * machine). Undefined when the promise held.
+ */
+export function cancelProblem(cancel: CancelAsked, rows: readonly JournalRow[]): string | undefined {
+  if (cancel.answeredAt === undefined) return `cancel never answered: ${cancel.error ?? 'no answer'}`;
+  const final = foldJournal(rows).status;
+  if (final === 'CANCELLED') return undefined;
+  const then = foldJournal(rows.filter((r) => r.at <= cancel.answeredAt!));
+  if (isTerminal(then.status) || then.compensation?.cause === 'failure') return undefined;
+  return `cancel answered ${cancel.status ?? '?'} while the order was ${then.status}, yet it ended ${final}`;
+}
 
 /**
  * Polls the journals of `orderIds` until every one is terminal or `timeoutMs` passed; returns the
@@ -133,19 +167,32 @@ export interface ChaosVerdict {
   ledgerWithoutJournal: string[];
   /** Orders whose events were written by more than one node (fine while the history is linear). */
   multiWriterOrders: number;
+  /** The orders the ledger was checked against, with their final status and priced total. */
+  finals: Map<string, FinalOrder>;
+  /** Cancels the clients asked for that did not end as CancelOrder promises (see cancelProblem). */
+  cancelsBroken: Array<{ orderId: string; problem: string }>;
 }
 
 /** Judges a finished run: `journals` must hold every order that has a journal (see journalOrderIds). */
-export function judgeChaos(input: { accepted: Iterable<string>; journals: ReadonlyMap<string, readonly JournalRow[]>; ledger: readonly LedgerEntry[] }): ChaosVerdict {
+export function judgeChaos(input: {
+  accepted: Iterable<string>;
+  journals: ReadonlyMap<string, readonly JournalRow[]>;
+  ledger: readonly LedgerEntry[];
+  cancels?: readonly CancelAsked[];
+}): ChaosVerdict {
   const accepted = new Set(input.accepted);
-  const finals = new Map<string, string>();
-  const verdict: ChaosVerdict = { statuses: {}, lost: [], unannounced: [], notTerminal: [], nonLinear: [], ledgerViolations: [], ledgerWithoutJournal: [], multiWriterOrders: 0 };
+  const finals = new Map<string, FinalOrder>();
+  const verdict: ChaosVerdict = {
+    statuses: {}, lost: [], unannounced: [], notTerminal: [], nonLinear: [], ledgerViolations: [], ledgerWithoutJournal: [],
+    multiWriterOrders: 0, finals, cancelsBroken: [],
+  };
   for (const id of accepted) if (!input.journals.get(id)?.length) verdict.lost.push(id);
   for (const [orderId, rows] of input.journals) {
     if (rows.length === 0) continue;
     if (!accepted.has(orderId)) verdict.unannounced.push(orderId);
-    const status = foldJournal(rows).status;
-    finals.set(orderId, status);
+    const final = finalOrderOf(rows);
+    const status = final.status;
+    finals.set(orderId, final);
     verdict.statuses[status] = (verdict.statuses[status] ?? 0) + 1;
     if (!isTerminal(status)) verdict.notTerminal.push({ orderId, status });
     const problems = journalProblems(rows);
@@ -154,6 +201,10 @@ export function judgeChaos(input: { accepted: Iterable<string>; journals: Readon
   }
   verdict.ledgerViolations = checkLedger(input.ledger, finals).violations;
   verdict.ledgerWithoutJournal = [...new Set(input.ledger.map((e) => e.orderId))].filter((id) => !finals.has(id));
+  for (const cancel of input.cancels ?? []) {
+    const problem = cancelProblem(cancel, input.journals.get(cancel.orderId) ?? []);
+    if (problem) verdict.cancelsBroken.push({ orderId: cancel.orderId, problem });
+  }
   return verdict;
 }
 

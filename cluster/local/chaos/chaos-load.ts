@@ -49,7 +49,8 @@ export interface PlacedOrder {
   attempts: Attempt[];
   /** From the first call to the answer, retries included. */
   placeMs: number;
-  cancel?: { requestedAt: number; status?: string; error?: string };
+  /** A cancel asked for: the status it was answered with and when, or the error it gave up on. */
+  cancel?: { requestedAt: number; answeredAt?: number; status?: string; error?: string };
 }
 
 export interface LoadProgress { sent: number; accepted: number; rejected: number; unresolved: number; inFlight: number; retries: number }
@@ -114,6 +115,7 @@ export function startChaosLoad(opts: ChaosLoadOptions): ChaosLoad {
       try {
         const res = await callOn<CancelOrderResponse__Output>(node, 6_000, (c, o, cb) => c.cancelOrder({ orderId: placed.orderId, reason: 'chaos: changed my mind' }, md, o, cb));
         placed.cancel.status = res.status;
+        placed.cancel.answeredAt = Date.now();
         return;
       } catch (err) {
         last = err as grpc.ServiceError;

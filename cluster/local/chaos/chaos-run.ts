@@ -74,6 +74,7 @@ export interface ChaosSummary {
   rejectedKeys: number;
   placeRetries: number;
   cancelsRequested: number;
+  cancelsBroken: number;
   kills: number;
   multiWriterOrders: number;
   nonLinear: number;
@@ -126,7 +127,8 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
   const allIds = await journalOrderIds(opts.db, opts.keyspace);
   const journals = await waitUntilTerminal(opts.db, opts.keyspace, allIds, { timeoutMs: 10_000 });
   const ledger = await readWholeLedger(opts.admin);
-  const verdict = judgeChaos({ accepted, journals, ledger });
+  const cancels = placed.flatMap((p) => (p.orderId && p.cancel ? [{ orderId: p.orderId, ...p.cancel }] : []));
+  const verdict = judgeChaos({ accepted, journals, ledger, cancels });
   const perKill = monkey.kills.map((k) => ({ node: k.node, restartMs: k.readyAt ? k.readyAt - k.killedAt : undefined, ...failoverOf(k, journals) }));
   const failovers = perKill.flatMap((k) => (k.ms === undefined ? [] : [k.ms]));
   const summary: ChaosSummary = {
@@ -142,7 +144,8 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     unresolvedKeys: placed.filter((p) => p.outcome === 'unresolved').length,
     rejectedKeys: placed.filter((p) => p.outcome === 'rejected').length,
     placeRetries: placed.reduce((n, p) => n + Math.max(0, p.attempts.length - 1), 0),
-    cancelsRequested: placed.filter((p) => p.cancel).length,
+    cancelsRequested: cancels.length,
+    cancelsBroken: verdict.cancelsBroken.length,
     kills: monkey.kills.length,
     multiWriterOrders: verdict.multiWriterOrders,
     nonLinear: verdict.nonLinear.length,

@@ -40,7 +40,7 @@ export function adminHandlers(deps: { state: DownstreamState; codec: StatusCodec
       if (req.afterSeq < 0) throw invalidArgument('after_seq', 'after_seq must not be negative');
       if (req.limit < 0 || req.limit > MAX_PAGE) throw invalidArgument('limit', `limit must be in [0, ${MAX_PAGE}]`);
       const page = state.ledger.page({ orderId: req.orderId, afterSeq: req.afterSeq, limit: req.limit });
-      return { entries: page.entries, more: page.more, calls: state.ledger.calls() };
+      return { entries: page.entries, more: page.more, calls: state.ledger.calls(req.orderId || undefined), inFlight: state.ledger.inFlight() };
     }),
     Reset: answer((req) => {
       state.reset({ clearDefaultFaults: req.clearDefaultFaults });

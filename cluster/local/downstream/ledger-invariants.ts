@@ -24,6 +24,7 @@ export interface OrderLedgerFacts {
   refundedMinor: number;
   /** captured − refunded: what the customer is out of pocket. */
   netChargedMinor: number;
+  authorizationIds: string[];
   captureIds: string[];
   /** Authorizations neither voided nor captured: money still held on the card. */
   openAuthorizations: string[];
@@ -45,9 +46,11 @@ export type ViolationRule =
   | 'OVER_REFUND'
   | 'APPLIED_AFTER_TOMBSTONE'
   | 'COMPLETED_NOT_CAPTURED_ONCE'
+  | 'COMPLETED_NOT_AUTHORIZED_ONCE'
+  | 'COMPLETED_AMOUNT_MISMATCH'
   | 'COMPLETED_BUT_REFUNDED'
-  | 'COMPLETED_WITHOUT_DELIVERY'
-  | 'COMPLETED_WITHOUT_TICKET'
+  | 'COMPLETED_NOT_ONE_DELIVERY'
+  | 'COMPLETED_NOT_ONE_TICKET'
   | 'NOT_NET_ZERO'
   | 'OPEN_AUTHORIZATION'
   | 'OPEN_DELIVERY'
@@ -64,8 +67,18 @@ export interface LedgerCheck {
   violations: Violation[];
 }
 
-/** The checkout's final order statuses, by order id; the terminal ones unlock the per-status rules. */
-export type FinalStatuses = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+/**
+ * What the checkout's journal says of an order at the end: its final status (the terminal ones
+ * unlock the per-status rules) and the total it priced in OrderPlaced (what a COMPLETED order
+ * must have been authorized and charged).
+ */
+export interface FinalOrder {
+  status: string;
+  totalMinor: number;
+}
+
+/** Final orders by order id. */
+export type FinalOrders = ReadonlyMap<string, FinalOrder> | Readonly<Record<string, FinalOrder>>;
 
 export function orderFacts(entries: readonly LedgerFact[]): Map<string, OrderLedgerFacts> {
   const orders = new Map<string, OrderLedgerFacts>();
@@ -85,6 +98,7 @@ export function orderFacts(entries: readonly LedgerFact[]): Map<string, OrderLed
     switch (e.operation) {
       case 'payments.Authorize':
         f.authorizedMinor += e.amountMinor;
+        f.authorizationIds.push(e.refId);
         authorizations.push(e);
         break;
       case 'payments.Capture':
@@ -126,22 +140,31 @@ export function orderFacts(entries: readonly LedgerFact[]): Map<string, OrderLed
 }
 
 /**
- * Every invariant the ledger alone can prove, plus — for orders given a terminal status — the
- * money and open-resource rules of that status: COMPLETED is captured exactly once with a live
- * delivery and ticket; FAILED and CANCELLED net zero with nothing left open.
+ * Every invariant the ledger alone can prove, plus — for orders given their final state — the
+ * money and open-resource rules of that status: COMPLETED holds exactly one authorization, one
+ * capture, one delivery and one ticket (the last two open), and authorized = captured = the priced
+ * total; FAILED and CANCELLED net zero with nothing left open.
  */
-export function checkLedger(entries: readonly LedgerFact[], finalStatuses?: FinalStatuses): LedgerCheck {
+export function checkLedger(entries: readonly LedgerFact[], finalOrders?: FinalOrders): LedgerCheck {
   const orders = orderFacts(entries);
   const violations: Violation[] = [...ledgerOnlyViolations(entries)];
-  const statuses = finalStatuses instanceof Map ? finalStatuses : new Map(Object.entries(finalStatuses ?? {}));
-  for (const [orderId, status] of statuses) {
+  const finals = finalOrders instanceof Map ? finalOrders : new Map(Object.entries(finalOrders ?? {}));
+  for (const [orderId, { status, totalMinor }] of finals) {
     const f = orders.get(orderId) ?? emptyFacts(orderId);
     const flag = (rule: ViolationRule, detail: string): void => void violations.push({ orderId, rule, detail });
     if (status === 'COMPLETED') {
+      if (f.authorizationIds.length !== 1) flag('COMPLETED_NOT_AUTHORIZED_ONCE', `${f.authorizationIds.length} authorizations`);
       if (f.captureIds.length !== 1) flag('COMPLETED_NOT_CAPTURED_ONCE', `${f.captureIds.length} captures`);
+      if (f.authorizedMinor !== totalMinor || f.capturedMinor !== totalMinor) {
+        flag('COMPLETED_AMOUNT_MISMATCH', `${f.authorizedMinor} authorized, ${f.capturedMinor} captured, ${totalMinor} priced`);
+      }
       if (f.refundedMinor > 0) flag('COMPLETED_BUT_REFUNDED', `${f.refundedMinor} refunded`);
-      if (f.openDeliveries.length === 0) flag('COMPLETED_WITHOUT_DELIVERY', 'no delivery is open');
-      if (f.openTickets.length === 0) flag('COMPLETED_WITHOUT_TICKET', 'no merchant ticket is open');
+      if (f.deliveryIds.length !== 1 || f.openDeliveries.length !== 1) {
+        flag('COMPLETED_NOT_ONE_DELIVERY', `${f.deliveryIds.length} deliveries, ${f.openDeliveries.length} open`);
+      }
+      if (f.ticketIds.length !== 1 || f.openTickets.length !== 1) {
+        flag('COMPLETED_NOT_ONE_TICKET', `${f.ticketIds.length} merchant tickets, ${f.openTickets.length} open`);
+      }
     } else if (status === 'FAILED' || status === 'CANCELLED') {
       if (f.netChargedMinor !== 0) flag('NOT_NET_ZERO', `${f.netChargedMinor} charged net`);
       if (f.openDeliveries.length > 0) flag('OPEN_DELIVERY', f.openDeliveries.join(', '));
@@ -218,6 +241,7 @@ function emptyFacts(orderId: string): OrderLedgerFacts {
     capturedMinor: 0,
     refundedMinor: 0,
     netChargedMinor: 0,
+    authorizationIds: [],
     captureIds: [],
     openAuthorizations: [],
     unrefundedCaptures: [],

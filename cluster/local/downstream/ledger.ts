@@ -20,12 +20,17 @@ export interface LedgerPage {
 }
 
 export interface Ledger {
-  /** Counts a call that reached `operation`, whatever became of it. */
-  countCall(operation: string): void;
+  /** Counts a call that reached `operation` (for `orderId`, when it names one), whatever became of it; it is in flight until `callEnded`. */
+  countCall(operation: string, orderId?: string): void;
+  /** The call to `operation` has been answered (or its caller has gone). */
+  callEnded(operation: string): void;
   append(draft: LedgerDraft): LedgerEntry;
   bumpReplay(seq: number): void;
   page(query: LedgerQuery): LedgerPage;
-  calls(): Record<string, number>;
+  /** Calls per operation: all of them, or those that named `orderId`. */
+  calls(orderId?: string): Record<string, number>;
+  /** Calls received and not yet answered, by operation (operations with none are left out). */
+  inFlight(): Record<string, number>;
   clear(): void;
 }
 
@@ -37,10 +42,23 @@ export function createLedger(deps: { now: () => number }): Ledger {
   let all: LedgerEntry[] = [];
   let byOrder = new Map<string, LedgerEntry[]>();
   let calls = new Map<string, number>();
+  let callsByOrder = new Map<string, Map<string, number>>();
+  const inFlight = new Map<string, number>();
 
   return {
-    countCall(operation) {
+    countCall(operation, orderId) {
       calls.set(operation, (calls.get(operation) ?? 0) + 1);
+      if (orderId) {
+        const ofOrder = callsByOrder.get(orderId) ?? new Map<string, number>();
+        ofOrder.set(operation, (ofOrder.get(operation) ?? 0) + 1);
+        callsByOrder.set(orderId, ofOrder);
+      }
+      inFlight.set(operation, (inFlight.get(operation) ?? 0) + 1);
+    },
+    callEnded(operation) {
+      const left = (inFlight.get(operation) ?? 0) - 1;
+      if (left > 0) inFlight.set(operation, left);
+      else inFlight.delete(operation);
     },
     append(draft) {
       const entry: LedgerEntry = {
@@ -69,11 +87,14 @@ export function createLedger(deps: { now: () => number }): Ledger {
       const slice = source.slice(start, start + limit);
       return { entries: slice.map((e) => ({ ...e })), more: start + limit < source.length };
     },
-    calls: () => Object.fromEntries(calls),
+    calls: (orderId) => Object.fromEntries(orderId ? (callsByOrder.get(orderId) ?? []) : calls),
+    // Not cleared with the rest: a call that reached the server before a reset still ends after it.
+    inFlight: () => Object.fromEntries(inFlight),
     clear() {
       all = [];
       byOrder = new Map();
       calls = new Map();
+      callsByOrder = new Map();
     },
   };
 }

@@ -139,8 +139,9 @@ function serve<Req, Res>(
   work: (call: UnaryCall<Req, Res>) => Promise<Res | typeof CALLER_GONE>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    runtime.ledger.countCall(operation);
-    work(call).then(
+    const orderId: unknown = (call.request as { orderId?: unknown } | undefined)?.orderId;
+    runtime.ledger.countCall(operation, typeof orderId === 'string' ? orderId : undefined);
+    work(call).finally(() => runtime.ledger.callEnded(operation)).then(
       (result) => {
         if (result !== CALLER_GONE && !callerGone(call)) callback(null, result);
       },
