@@ -91,7 +91,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         if (state.status !== 'NEW') return { andThen: (s) => { reply(cmd.replyTo, s, true); drive(s, me); } };
         return persistThenDrive({ type: 'OrderPlaced', order: cmd.order, ...stamp() }, me, (s) => reply(cmd.replyTo, s));
       case 'cancel':
-        if (state.status === 'NEW' || state.compensation || isTerminal(state.status)) return { andThen: (s) => reply(cmd.replyTo, s) };
+        if (state.compensation || isTerminal(state.status)) return { andThen: (s) => reply(cmd.replyTo, s) };
         stopChild();
         return persistThenDrive({ type: 'CancelRequested', reason: cmd.reason, ...stamp() }, me, (s) => reply(cmd.replyTo, s));
       case 'get':

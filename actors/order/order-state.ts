@@ -56,7 +56,9 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
     case 'CancelRequested':
       return {
         ...next,
-        status: 'COMPENSATING',
+        // A cancel can overtake its order's place command (they come from different nodes'
+        // producers): the order stays NEW, and closes CANCELLED as soon as it is placed.
+        status: state.status === 'NEW' ? 'NEW' : 'COMPENSATING',
         compensation: {
           cause: 'cancel', reason: 'CANCELLED_BY_CUSTOMER', message: event.reason || 'The order was cancelled.',
           pending: stepsToUndo(state, frontierStep(state)),

@@ -33,6 +33,16 @@ describe('cancelling an order', () => {
     expect(await h.violations({ [order.orderId]: 'CANCELLED' })).toEqual([]);
   });
 
+  it('that overtakes its place command still cancels the order, with no downstream call made', async () => {
+    const order = pricedOrder();
+    await node.runtime.registry.cancel(order.orderId, 'changed my mind');
+    await node.runtime.registry.place(order);
+    const state = await node.terminal(order.orderId);
+    expect(state.status).toBe('CANCELLED');
+    expect(state.completed).toEqual({});
+    expect(await h.violations({ [order.orderId]: 'CANCELLED' })).toEqual([]);
+  });
+
   it('is idempotent: a second cancel changes nothing', async () => {
     const order = pricedOrder();
     await node.runtime.registry.place(order);

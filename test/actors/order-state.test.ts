@@ -80,4 +80,11 @@ describe('the order state machine', () => {
   it('counts versions as events are applied', () => {
     expect(fold(placed, ok('fraud'), ok('authorize')).version).toBe(3);
   });
+
+  it('closes an order CANCELLED as soon as it is placed when its cancel arrived first, running no step', () => {
+    const cancelled: OrderEvent = { type: 'CancelRequested', reason: 'changed my mind', ...meta };
+    expect(fold(cancelled).status).toBe('NEW');
+    expect(nextAction(fold(cancelled))).toEqual({ kind: 'wait' });
+    expect(nextAction(fold(cancelled, placed))).toEqual({ kind: 'close', outcome: 'CANCELLED' });
+  });
 });
