@@ -76,7 +76,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   const staleAfterMs = deps.staleAfterMs ?? 15_000;
   const recordRetry = deps.recordRetry ?? DEFAULT_RECORD_RETRY;
   /** Same-node duplicates join the running request instead of polling Cassandra. */
-  const running = new Map<string, Promise<Accepted>>();
+  const running = new Map<string, { attempt: Promise<Accepted>; signal: AbortSignal | undefined }>();
 
   const replay = (outcome: KeyOutcome): Accepted => {
     if (outcome.kind === 'accepted') return { orderId: outcome.orderId, totalMinor: outcome.totalMinor, currency: outcome.currency, replayed: true };
@@ -171,10 +171,17 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     async place(input: PlaceOrderInput, signal?: AbortSignal): Promise<Accepted> {
       const hash = requestHash(input);
       const slot = `${input.consumerId}\u0000${input.idempotencyKey}\u0000${hash}`;
-      const joined = running.get(slot);
-      if (joined) return { ...(await joined), replayed: true };
+      for (let joined = running.get(slot); joined; joined = running.get(slot)) {
+        try {
+          return { ...(await joined.attempt), replayed: true };
+        } catch (err) {
+          // Its caller went away and the work stopped with it: this caller still wants the order.
+          if (!joined.signal?.aborted) throw err;
+          if (running.get(slot) === joined) running.delete(slot);
+        }
+      }
       const attempt = claim(input, hash, signal);
-      running.set(slot, attempt);
+      running.set(slot, { attempt, signal });
       try {
         return await attempt;
       } finally {

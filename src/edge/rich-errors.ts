@@ -92,6 +92,8 @@ export function toGrpcError(err: unknown, codec: StatusCodec, options: ToGrpcErr
 function richStatusOf(err: unknown, options: ToGrpcErrorOptions): RichStatus {
   const info = (reason: string, metadata?: Record<string, string>) => ({ reason, domain: ERROR_DOMAIN, ...(metadata ? { metadata } : {}) });
 
+  // The caller cancelled the call (or went away): nobody reads this answer, and nothing went wrong here.
+  if (err instanceof Error && err.name === 'AbortError') return { code: grpc.status.CANCELLED, message: 'the call was cancelled', errorInfo: info('CANCELLED') };
   // A definitive answer stays true after the deadline; anything else is most likely the deadline.
   const definitive = err instanceof EdgeStatusError || err instanceof InvalidInputError || err instanceof FatalError;
   if (!definitive && deadlinePassed(options)) {

@@ -80,3 +80,47 @@ describe('a PlaceOrder whose Kafka send failed', () => {
     expect((err as { reason?: string }).reason).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 });
+
+describe('a PlaceOrder that joins a running call with the same key on the same node', () => {
+  let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
+  beforeAll(async () => { ks = await schemaKeyspace('idem_joined'); });
+  afterAll(async () => { await ks?.drop(); });
+
+  it('places the order itself when the first caller cancels, instead of inheriting its abort', async () => {
+    const store = createIdempotencyStore({ client: ks.client, keyspace: ks.keyspace, ttlSeconds: 3600 });
+    const req: PlaceOrderInput = {
+      idempotencyKey: `k-joined-${Date.now()}`, consumerId: 'c-joined', merchantId: 'm-1',
+      lines: [{ itemId: 'm-1-item-1', quantity: 1, note: '' }],
+      address: { line1: '1 Main St', city: 'New York', postalCode: '10001', country: 'US', lat: 40.72, lng: -74.0 },
+      paymentMethodId: 'pm-4242', tipMinor: 0,
+    };
+    const published: string[] = [];
+    const flow = createPlaceOrderFlow({
+      idempotency: store,
+      // Pricing takes a while and stops when its caller goes away, as the real one does.
+      price: (input, orderId, opts) => new Promise((resolve, reject) => {
+        const aborted = () => reject(new DOMException('This operation was aborted', 'AbortError'));
+        if (opts?.signal?.aborted) return aborted();
+        const timer = setTimeout(() => resolve({ order: {
+          orderId, consumerId: input.consumerId, merchantId: 'm-1', paymentMethodId: 'pm-4242', currency: 'USD',
+          lines: [{ itemId: 'm-1-item-1', name: 'Item', quantity: 1, unitPriceMinor: 800, note: '' }],
+          subtotalMinor: 800, deliveryFeeMinor: 200, tipMinor: 0, totalMinor: 1_000,
+          address: { ...input.address }, pickup: { lat: 40.7128, lng: -74.006 }, placedAt: Date.now(),
+        } }), 200);
+        opts?.signal?.addEventListener('abort', () => { clearTimeout(timer); aborted(); });
+      }),
+      publishPlace: async (order) => { published.push(order.orderId); },
+      announce: () => undefined,
+      newOrderId: () => `o-joined-${Date.now()}`,
+      pollMs: 20,
+      maxWaitMs: 2_000,
+    });
+    const firstCaller = new AbortController();
+    const first = flow.place(req, firstCaller.signal);
+    const second = flow.place(req);
+    firstCaller.abort();
+    await expect(first).rejects.toThrow(/aborted/);
+    const accepted = await second;
+    expect(published).toEqual([accepted.orderId]);
+  });
+});
