@@ -85,6 +85,12 @@ describe('toGrpcError: the taxonomy as gRPC status with google.rpc details', () 
     expect(logger.error).toHaveBeenCalledWith({ err: bug }, expect.any(String));
   });
 
+  it('work stopped because the caller cancelled is CANCELLED, not an unexpected error', () => {
+    const { sent, logger } = roundTrip(new DOMException('This operation was aborted', 'AbortError'));
+    expect(sent.code).toBe(grpc.status.CANCELLED);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
   it('a thrown non-Error value is INTERNAL too', () => {
     const { sent } = roundTrip('SELECT * FROM orders failed');
     expect([sent.code, sent.details]).toEqual([grpc.status.INTERNAL, 'internal error']);
