@@ -19,8 +19,7 @@ export function createShardMetrics(registry: Registry, shards: number): ShardMet
   return {
     onShardsChanged(now) {
       const set = new Set(now);
-      const deadLettered = new Counter({ name: 'checkout_commands_dead_lettered_total', help: 'Commands that could not be read, moved to the dead-letter topic so their shard moves on', labelNames: ['reason'], registers: [registry] });
-  for (let shard = 0; shard < shards; shard++) owned.set({ shard: String(shard) }, set.has(shard) ? 1 : 0);
+      for (let shard = 0; shard < shards; shard++) owned.set({ shard: String(shard) }, set.has(shard) ? 1 : 0);
     },
     onRebalance: () => rebalances.inc(),
     onDeadLettered: (reason) => deadLettered.inc({ reason }),
