@@ -92,7 +92,10 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     const { cmd } = decoded;
     // Awaited: the offset is committed only after the actor has persisted the command.
     if (cmd.type === 'place') await opts.registry.place(cmd.order);
-    else await opts.registry.cancel(cmd.orderId, cmd.reason);
+    else {
+      const reply = await opts.registry.cancel(cmd.orderId, cmd.reason);
+      log.info({ orderId: cmd.orderId, partition, offset: message.offset, status: reply.state.status }, 'cancel command handled');
+    }
     log.debug({ orderId: commandOrderId(cmd), type: cmd.type, partition }, 'command handled');
   }
 

@@ -49,9 +49,13 @@ describe('the chaos checker', () => {
     expect(verdict.finals.get('o-1')).toEqual({ status: 'COMPLETED', totalMinor: order!.totalMinor });
   });
 
-  it('flags a cancel answered while the order was live that did not end CANCELLED', () => {
-    const verdict = judge({ 'o-1': completed('o-1') }, { cancels: [{ orderId: 'o-1', answeredAt: 125, status: 'PAYMENT_AUTHORIZED' }] });
-    expect(verdict.cancelsBroken).toEqual([{ orderId: 'o-1', problem: 'cancel answered PAYMENT_AUTHORIZED while the order was PAYMENT_AUTHORIZED, yet it ended COMPLETED' }]);
+  it('flags a cancel answered as taken effect on a live order that did not end CANCELLED', () => {
+    const verdict = judge({ 'o-1': completed('o-1') }, { cancels: [{ orderId: 'o-1', answeredAt: 125, status: 'COMPENSATING' }] });
+    expect(verdict.cancelsBroken).toEqual([{ orderId: 'o-1', problem: expect.stringMatching(/^cancel answered COMPENSATING while the order was PAYMENT_AUTHORIZED, yet it ended COMPLETED \(journal: OrderPlaced/) }]);
+  });
+
+  it('accepts a cancel answered with a live status (still queued) on an order that then finished first', () => {
+    expect(judge({ 'o-1': completed('o-1') }, { cancels: [{ orderId: 'o-1', answeredAt: 125, status: 'PAYMENT_AUTHORIZED' }] }).cancelsBroken).toEqual([]);
   });
 
   it('accepts a cancel answered while the order was live that ended CANCELLED', () => {
@@ -71,5 +75,10 @@ describe('the chaos checker', () => {
   it('flags a cancel that was never answered', () => {
     const verdict = judge({ 'o-1': completed('o-1') }, { cancels: [{ orderId: 'o-1', error: '14: no connection' }] });
     expect(verdict.cancelsBroken).toEqual([{ orderId: 'o-1', problem: 'cancel never answered: 14: no connection' }]);
+  });
+
+  it('takes a cancel that overtook its place command as one linear history', () => {
+    const rows = journal('o-1', cancelRequested(95), placed(100), closed('CANCELLED', 105));
+    expect(judge({ 'o-1': rows }).nonLinear).toEqual([]);
   });
 });

@@ -61,19 +61,24 @@ export async function readFinalOrders(db: Client, keyspace: string, orderIds: It
 export interface CancelAsked { orderId: string; answeredAt?: number; status?: string; error?: string }
 
 /**
- * What CancelOrder promises (checkout.proto, the order actor): a cancel answered while the order
- * was live and not already undoing a failure ends CANCELLED; only an order that had already
- * finished, or begun failing, by the time the cancel was answered may end otherwise. The order's
- * state at that moment is its journal folded up to then (one clock: every process runs on this
- * machine). Undefined when the promise held.
+ * What CancelOrder promises: it answers COMPENSATING or CANCELLED once the cancel took effect; a
+ * cancel still queued behind its shard's earlier commands after the edge's wait is answered with
+ * the live status the edge saw, and applies when the owner reaches it — an order that finished
+ * first stays finished (the intake handles a shard's commands one at a time, so under a backlog a
+ * zero-latency saga can outrun its cancel). So: every cancel is answered, and one answered as taken
+ * effect ends CANCELLED unless the order was already undoing a failure then. The order's state at
+ * the answer is its journal folded up to then (one clock: every process runs on this machine).
+ * Undefined when the promise held.
  */
 export function cancelProblem(cancel: CancelAsked, rows: readonly JournalRow[]): string | undefined {
   if (cancel.answeredAt === undefined) return `cancel never answered: ${cancel.error ?? 'no answer'}`;
   const final = foldJournal(rows).status;
   if (final === 'CANCELLED') return undefined;
+  const tookEffect = cancel.status === 'COMPENSATING' || cancel.status === 'CANCELLED';
   const then = foldJournal(rows.filter((r) => r.at <= cancel.answeredAt!));
-  if (isTerminal(then.status) || then.compensation?.cause === 'failure') return undefined;
-  return `cancel answered ${cancel.status ?? '?'} while the order was ${then.status}, yet it ended ${final}`;
+  if (!tookEffect || isTerminal(then.status) || then.compensation?.cause === 'failure') return undefined;
+  const story = rows.map((r) => `${r.type}${'step' in r.event ? ` ${r.event.step}` : ''}@${r.writer}+${r.at - cancel.answeredAt!}ms`).join(', ');
+  return `cancel answered ${cancel.status} while the order was ${then.status}, yet it ended ${final} (journal: ${story})`;
 }
 
 /**
@@ -103,14 +108,16 @@ export async function waitUntilTerminal(db: Client, keyspace: string, orderIds: 
 export function journalProblems(rows: readonly JournalRow[]): string[] {
   const problems: string[] = [];
   rows.forEach((r, i) => { if (r.seq !== i + 1) problems.push(`position ${i + 1} holds seq ${r.seq}`); });
-  if (rows[0]?.event.type !== 'OrderPlaced') problems.push(`starts with ${rows[0]?.event.type ?? 'nothing'}`);
+  // A cancel may overtake its order's place command (they come from different nodes' producers).
+  const placedAt = rows[0]?.event.type === 'CancelRequested' ? 1 : 0;
+  if (rows[placedAt]?.event.type !== 'OrderPlaced') problems.push(`starts with ${rows[0]?.event.type ?? 'nothing'}`);
   let state = emptyOrderState;
   for (const { seq, event } of rows) {
     const action = nextAction(state);
     const expected = (() => {
       switch (event.type) {
         case 'OrderPlaced': return state.status === 'NEW';
-        case 'CancelRequested': return state.status !== 'NEW' && !isTerminal(state.status) && !state.compensation;
+        case 'CancelRequested': return !isTerminal(state.status) && !state.compensation;
         case 'StepSucceeded':
         case 'StepFailed': return action.kind === 'run' && action.step === event.step;
         case 'StepCompensated': return action.kind === 'compensate' && action.step === event.step;
