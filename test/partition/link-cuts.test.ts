@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterNode } from '../../cluster/local/local-cluster.js';
+import {
+  disagreements, ownedShardsNow, shardsMovedAt, strandedAt, writesAfter, writesPastTheFence,
+} from '../../cluster/local/partition/partition-checks.js';
+import { runPartitionScenario, type ScenarioResult } from '../../cluster/local/partition/partition-scenario.js';
+import { recordLines, type LineRecorder } from '../support/chaos-logs.js';
+import { itKeepsTheInvariants } from '../support/partition-invariants.js';
+import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+
+/*
+ * Partial failures of one node's links, under load with downstream faults on: each checkout node
+ * runs in a network namespace of its own (cluster/local/partition/). One cluster serves both
+ * scenarios, one after the other; each heals before the next begins.
+ */
+const PARTITIONS = 12;
+const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000) || 1;
+const WATCHDOG = process.env.PARTITION_TEST_STORAGE_WATCHDOG ?? 'on';
+
+let pc: ProcessCluster;
+let logs: LineRecorder;
+const nodeNamed = (id: string): ClusterNode => pc.cluster.nodes.find((n) => n.id === id)!;
+const target = () => ({ cluster: pc.cluster, faults: pc.partition!.faults, db: pc.db, keyspace: pc.keyspace, admin: pc.downstream.admin, token: (c: string) => pc.token(c) });
+
+beforeAll(async () => {
+  pc = await startProcessCluster({
+    nodes: 3, partitions: PARTITIONS, partitioned: true,
+    env: {
+      KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300', STORAGE_WATCHDOG: WATCHDOG,
+      // Requests to an unreachable peer fail in seconds, not the clients' default half minute.
+      KAFKA_CONNECT_TIMEOUT_MS: '15000',
+    },
+    downstreamLatency: [{ target: '*', fixedMs: 40, jitterMs: 80 }],
+  });
+  logs = recordLines(pc.cluster.nodes);
+}, 180_000);
+afterAll(async () => { logs?.stop(); await pc?.stop(); }, 90_000);
+
+describe('a node cut from Kafka, still reaching Cassandra', () => {
+  const CUT = 'node-1';
+  let run: ScenarioResult;
+  let cutAt: number;
+  let healAt: number;
+  let moved: ReturnType<typeof shardsMovedAt>;
+  let shards: number[] = [];
+
+  beforeAll(async () => {
+    run = await runPartitionScenario(target(), {
+      orders: 240, ratePerSec: 15, seed: SEED, drainTimeoutMs: 60_000,
+      schedule: [
+        { atMs: 3_000, label: 'cut', run: async () => { shards = await ownedShardsNow(nodeNamed(CUT)); await pc.partition!.faults.cut(CUT, ['kafka']); } },
+        { atMs: 15_000, label: 'heal', run: () => pc.partition!.faults.heal(CUT) },
+      ],
+    });
+    cutAt = run.marks.cut!;
+    healAt = run.marks.heal!;
+    moved = shardsMovedAt(logs.lines, CUT, shards, cutAt);
+    console.log(`kafka cut ${JSON.stringify({
+      shards, movedMs: moved.at === undefined ? undefined : moved.at - cutAt, takenBy: moved.takenBy,
+      writesWhileCut: writesAfter(run.journals, CUT, cutAt, healAt),
+      fenced: logs.lines.filter((l) => l.node === CUT && l.at > cutAt && l.line.msg === 'another writer owns this order: stopping').length,
+      orders: run.accepted.length, statuses: run.verdict.statuses,
+    })}`);
+  }, 150_000);
+
+  it('owned shards when it was cut', () => {
+    expect(shards.length).toBeGreaterThan(0);
+  });
+
+  it('lost its shards to the other nodes within 10 s', () => {
+    expect(moved.at).toBeDefined();
+    expect(moved.at! - cutAt).toBeLessThanOrEqual(10_000);
+  });
+
+  it('had every write it attempted after the move refused by the journal (no row of its own after the new owner\'s)', () => {
+    expect(writesPastTheFence(run.journals, CUT, cutAt)).toEqual([]);
+  });
+
+  it('rejoined the group after healing and owns shards again', async () => {
+    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
+  }, 60_000);
+
+  it('agrees with the journal on every order once healed', async () => {
+    expect(await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
+  }, 60_000);
+
+  itKeepsTheInvariants(() => run);
+});
+
+describe('a node cut from Cassandra, still reaching Kafka', () => {
+  const CUT = 'node-2';
+  /** Watchdog: 3 failed probes a second apart, plus leaving the group (a hung write may hold it up to the driver's 12 s). */
+  const GIVE_UP_MS = 20_000;
+  /** Long past GIVE_UP_MS, so orders accepted well into the cut must have been finished by others. */
+  const CUT_MS = 40_000;
+  let run: ScenarioResult;
+  let cutAt: number;
+  let healAt: number;
+  let shards: number[] = [];
+  let moved: ReturnType<typeof shardsMovedAt>;
+  let stranded: string[];
+
+  beforeAll(async () => {
+    run = await runPartitionScenario(target(), {
+      orders: 480, ratePerSec: 10, seed: SEED + 1, drainTimeoutMs: 60_000,
+      schedule: [
+        { atMs: 3_000, label: 'cut', run: async () => { shards = await ownedShardsNow(nodeNamed(CUT)); await pc.partition!.faults.cut(CUT, ['cassandra']); } },
+        { atMs: 3_000 + CUT_MS, label: 'heal', run: () => pc.partition!.faults.heal(CUT) },
+      ],
+    });
+    cutAt = run.marks.cut!;
+    healAt = run.marks.heal!;
+    moved = shardsMovedAt(logs.lines, CUT, shards, cutAt);
+    stranded = strandedAt(run.journals, run.acceptedAt, healAt, GIVE_UP_MS);
+    console.log(`cassandra cut ${JSON.stringify({
+      watchdog: WATCHDOG, shards, rejoinedDuringCut: logs.lines.filter((l) => l.node === CUT && l.at > cutAt && l.at < healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0).length, movedMs: moved.at === undefined ? undefined : moved.at - cutAt, takenBy: moved.takenBy, stranded: stranded.length,
+      left: logs.lines.filter((l) => l.node === CUT && l.at > cutAt && String(l.line.msg).startsWith('storage unreachable')).map((l) => l.at - cutAt),
+      orders: run.accepted.length, statuses: run.verdict.statuses,
+    })}`);
+  }, 180_000);
+
+  it('owned shards when it was cut', () => {
+    expect(shards.length).toBeGreaterThan(0);
+  });
+
+  it(`gave its shards up to the other nodes within ${GIVE_UP_MS / 1000} s`, () => {
+    expect(moved.at).toBeDefined();
+    expect(moved.at! - cutAt).toBeLessThanOrEqual(GIVE_UP_MS);
+  });
+
+  it(`held no order hostage: every order accepted ${GIVE_UP_MS / 1000} s or more before the heal was finished by then`, () => {
+    expect(stranded).toEqual([]);
+  });
+
+  it('rejoined the group once Cassandra was reachable again', async () => {
+    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
+  }, 60_000);
+
+  it('agrees with the journal on every order once healed', async () => {
+    expect(await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
+  }, 60_000);
+
+  itKeepsTheInvariants(() => run);
+});
