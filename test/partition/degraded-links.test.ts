@@ -69,16 +69,17 @@ describe('a node cut from its clients only (its answers are lost)', () => {
 describe('a lossy, slow link to one node for 30 s (20 % loss, 150 ± 50 ms), then healed', () => {
   const SLOW = 'node-1';
   let run: ScenarioResult;
+  let applied = '';
 
   beforeAll(async () => {
     run = await runPartitionScenario(target(), {
       orders: 400, ratePerSec: 12, seed: SEED + 1, drainTimeoutMs: 90_000,
       schedule: [
-        { atMs: 1_000, label: 'impair', run: () => pc.partition!.faults.impair(SLOW, { delayMs: 150, jitterMs: 50, lossPercent: 20 }) },
+        { atMs: 1_000, label: 'impair', run: async () => { applied = await pc.partition!.faults.impair(SLOW, { delayMs: 150, jitterMs: 50, lossPercent: 20 }); } },
         { atMs: 31_000, label: 'heal', run: () => pc.partition!.faults.heal(SLOW) },
       ],
     });
-    console.log(`lossy link ${JSON.stringify({ orders: run.accepted.length, statuses: run.verdict.statuses, retries: run.placed.reduce((n, p) => n + p.attempts.length - 1, 0) })}`);
+    console.log(`lossy link ${JSON.stringify({ applied, orders: run.accepted.length, statuses: run.verdict.statuses, retries: run.placed.reduce((n, p) => n + p.attempts.length - 1, 0) })}`);
   }, 200_000);
 
   it('agrees with the journal on every order once healed', async () => {

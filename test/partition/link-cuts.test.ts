@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import {
-  disagreements, ownedShardsNow, shardsMovedAt, strandedAt, writesAfter, writesPastTheFence,
+  disagreements, ownedShardsNow, shardsMovedAt, shardWritesPastTheFence, strandedAt, writesAfter, writesPastTheFence,
 } from '../../cluster/local/partition/partition-checks.js';
 import { runPartitionScenario, type ScenarioResult } from '../../cluster/local/partition/partition-scenario.js';
+import { shardOf } from '../../src/domain/shard-of.js';
 import { recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { itKeepsTheInvariants } from '../support/partition-invariants.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
@@ -58,6 +59,7 @@ describe('a node cut from Kafka, still reaching Cassandra', () => {
     console.log(`kafka cut ${JSON.stringify({
       shards, movedMs: moved.at === undefined ? undefined : moved.at - cutAt, takenBy: moved.takenBy,
       writesWhileCut: writesAfter(run.journals, CUT, cutAt, healAt),
+      shardWritesPastTheFence: shardWritesPastTheFence(run.journals, CUT, cutAt, healAt, (id) => shardOf(id, PARTITIONS)).length,
       fenced: logs.lines.filter((l) => l.node === CUT && l.at > cutAt && l.line.msg === 'another writer owns this order: stopping').length,
       orders: run.accepted.length, statuses: run.verdict.statuses,
     })}`);
@@ -139,6 +141,39 @@ describe('a node cut from Cassandra, still reaching Kafka', () => {
   it('agrees with the journal on every order once healed', async () => {
     expect(await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
   }, 60_000);
+
+  itKeepsTheInvariants(() => run);
+});
+
+describe('two nodes cut from the group at once (each loses its view of the other)', () => {
+  const CUT = ['node-1', 'node-3'];
+  let run: ScenarioResult;
+  let cutAt: number;
+  let healAt: number;
+
+  beforeAll(async () => {
+    run = await runPartitionScenario(target(), {
+      orders: 200, ratePerSec: 12, seed: SEED + 2, drainTimeoutMs: 60_000,
+      schedule: [
+        { atMs: 2_000, label: 'cut', run: async () => { for (const id of CUT) await pc.partition!.faults.cut(id, ['kafka']); } },
+        { atMs: 12_000, label: 'heal', run: async () => { for (const id of CUT) await pc.partition!.faults.heal(id); } },
+      ],
+    });
+    cutAt = run.marks.cut!;
+    healAt = run.marks.heal!;
+    console.log(`two cut ${JSON.stringify({
+      shardWritesPastTheFence: CUT.map((id) => shardWritesPastTheFence(run.journals, id, cutAt, healAt, (o) => shardOf(o, PARTITIONS)).length),
+      orders: run.accepted.length, statuses: run.verdict.statuses,
+    })}`);
+  }, 150_000);
+
+  it('wrote no order of theirs after another node had (one writer per order at any time, from the writer ids)', () => {
+    expect(CUT.flatMap((id) => writesPastTheFence(run.journals, id, cutAt))).toEqual([]);
+  });
+
+  it('agree with the journal on every order once healed', async () => {
+    for (const id of CUT) expect(await disagreements(nodeNamed(id), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
+  }, 90_000);
 
   itKeepsTheInvariants(() => run);
 });

@@ -29,7 +29,11 @@ export interface LinkImpairment {
 
 export interface LinkFaults {
   cut(nodeId: string, targets: readonly LinkTarget[], direction?: LinkDirection): Promise<void>;
-  impair(nodeId: string, impairment: LinkImpairment): Promise<void>;
+  /**
+   * tc netem on both ends of the node's veth pair. A kernel without sch_netem (some VMs) gets
+   * the loss alone, from iptables' statistic match; the answer says which was applied.
+   */
+  impair(nodeId: string, impairment: LinkImpairment): Promise<string>;
   /** Removes every cut and impairment of the node. */
   heal(nodeId: string): Promise<void>;
   healAll(): Promise<void>;
@@ -78,9 +82,21 @@ export function createLinkFaults(network: PartitionNetwork, endpoints: LinkEndpo
       const node = network.node(nodeId);
       // Half the delay each way, so a round trip gets the whole of it; loss applies on both ends.
       const netem = ['netem', 'delay', `${delayMs / 2}ms`, `${jitterMs / 2}ms`, 'loss', `${lossPercent}%`];
-      await inNamespace(node.namespace, 'tc', ['qdisc', 'replace', 'dev', node.device, 'root', ...netem]);
-      await hostCommand('tc', ['qdisc', 'replace', 'dev', node.peerDevice, 'root', ...netem]);
-      record(nodeId, `impair ${delayMs}±${jitterMs} ms, ${lossPercent} % loss`);
+      let applied = `netem ${delayMs}±${jitterMs} ms, ${lossPercent} % loss each way`;
+      try {
+        await inNamespace(node.namespace, 'tc', ['qdisc', 'replace', 'dev', node.device, 'root', ...netem]);
+        await hostCommand('tc', ['qdisc', 'replace', 'dev', node.peerDevice, 'root', ...netem]);
+      } catch (err) {
+        if (!/qdisc kind is unknown/.test((err as Error).message)) throw err;
+        await prepare(node);
+        const probability = String(lossPercent / 100);
+        for (const chain of [CHAIN_IN, CHAIN_OUT]) {
+          await inNamespace(node.namespace, 'iptables', ['-A', chain, '-m', 'statistic', '--mode', 'random', '--probability', probability, '-j', 'DROP']);
+        }
+        applied = `${lossPercent} % loss each way (iptables); no delay: this kernel has no sch_netem`;
+      }
+      record(nodeId, `impair: ${applied}`);
+      return applied;
     },
     async heal(nodeId) {
       const node = network.node(nodeId);

@@ -19,7 +19,7 @@ const ownership = (l: NodeLine) => (l.line.msg === 'shard ownership changed'
 
 /** The shards a node owns right now, from its /metrics (`checkout_shard_owned`). */
 export async function ownedShardsNow(node: { httpAddress?: string }): Promise<number[]> {
-  const text = await (await fetch(`http://${node.httpAddress}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
+  const text = await (await fetch(`http://${node.httpAddress}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
   return [...text.matchAll(/^checkout_shard_owned\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 
@@ -64,6 +64,19 @@ export function writesPastTheFence(journals: ReadonlyMap<string, readonly Journa
     for (const r of rows.slice(first)) if (r.writer === nodeId) past.push({ orderId, seq: r.seq });
   }
   return past;
+}
+
+/**
+ * One owner per shard at any time, from the writer ids: rows `nodeId` wrote in a shard in
+ * (since, until] after another node had already written in that shard in that window.
+ */
+export function shardWritesPastTheFence(
+  journals: ReadonlyMap<string, readonly JournalRow[]>, nodeId: string, since: number, until: number, shardOf: (orderId: string) => number,
+): Array<{ shard: number; orderId: string; seq: number }> {
+  const rows = [...journals].flatMap(([orderId, rs]) => rs.filter((r) => r.at > since && r.at <= until).map((r) => ({ orderId, shard: shardOf(orderId), ...r })));
+  const firstByOther = new Map<number, number>();
+  for (const r of rows) if (r.writer !== nodeId) firstByOther.set(r.shard, Math.min(firstByOther.get(r.shard) ?? Infinity, r.at));
+  return rows.filter((r) => r.writer === nodeId && r.at > (firstByOther.get(r.shard) ?? Infinity)).map((r) => ({ shard: r.shard, orderId: r.orderId, seq: r.seq }));
 }
 
 /** Rows `nodeId` wrote after `since`, per order (what it still did while partitioned). */
