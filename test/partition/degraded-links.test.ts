@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../cluster/local/local-cluster.js';
 import { disagreements, writesAfter } from '../../cluster/local/partition/partition-checks.js';
 import { runPartitionScenario, type ScenarioResult } from '../../cluster/local/partition/partition-scenario.js';
-import { shardOf } from '../../src/domain/shard-of.js';
 import { ownershipChange, recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { itKeepsTheInvariants } from '../support/partition-invariants.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
@@ -107,7 +106,7 @@ describe('a node cut from everything that heals in the middle of its steps', () 
     });
     cutAt = run.marks.cut!;
     console.log(`heal mid-step ${JSON.stringify({
-      orders: run.accepted.length, statuses: run.verdict.statuses, inCutShards: run.accepted.filter((id) => shardOf(id, PARTITIONS) >= 0).length,
+      orders: run.accepted.length, statuses: run.verdict.statuses,
       writesAfterCut: writesAfter(run.journals, CUT, cutAt),
     })}`);
   }, 200_000);
