@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Order__Output } from '../../../src/generated/checkout/v1/Order.js';
 import { loadCheckoutProto } from '../../../src/grpc/protos.js';
-import { foldJournal, type JournalRow } from '../chaos/chaos-check.js';
+import type { JournalRow } from '../../../actors/order/journal-of.js';
+import { foldJournal } from '../chaos/chaos-check.js';
 import { isTerminal } from '../../../src/domain/order.js';
 import type { PlacedOrder } from '../chaos/chaos-load.js';
 

@@ -1,11 +1,12 @@
 import type { Client } from 'cassandra-driver';
 import type { DownstreamClients } from '../../../src/clients/downstream-clients.js';
+import type { JournalRow } from '../../../actors/order/journal-of.js';
 import type { LocalCluster } from '../local-cluster.js';
 import { seededRandom } from '../downstream/random.js';
 import type { LedgerEntry } from '../downstream/ledger.js';
 import { chaosFaultRules } from '../chaos/chaos-run.js';
 import {
-  judgeChaos, journalOrderIds, readWholeLedger, waitUntilTerminal, type ChaosVerdict, type JournalRow,
+  judgeChaos, journalOrderIds, readWholeLedger, waitUntilTerminal, type ChaosVerdict,
 } from '../chaos/chaos-check.js';
 import { startChaosLoad, type PlacedOrder } from '../chaos/chaos-load.js';
 import type { LinkFaults } from './link-faults.js';
