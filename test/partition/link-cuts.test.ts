@@ -5,6 +5,8 @@ import {
 } from '../../cluster/local/partition/partition-checks.js';
 import { runPartitionScenario, type ScenarioResult } from '../../cluster/local/partition/partition-scenario.js';
 import { shardOf } from '../../src/domain/shard-of.js';
+import { isTerminal } from '../../src/domain/order.js';
+import { foldJournal } from '../../cluster/local/chaos/chaos-check.js';
 import { recordLines, type LineRecorder } from '../support/chaos-logs.js';
 import { itKeepsTheInvariants } from '../support/partition-invariants.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
@@ -89,12 +91,16 @@ describe('a node cut from Kafka, still reaching Cassandra', () => {
   itKeepsTheInvariants(() => run);
 });
 
-describe('a node cut from Cassandra, still reaching Kafka', () => {
+describe('a node cut from Cassandra, still reaching Kafka, under steady load', () => {
   const CUT = 'node-2';
-  /** Watchdog: 3 failed probes a second apart, plus leaving the group (a hung write may hold it up to the driver's 12 s). */
-  const GIVE_UP_MS = 20_000;
+  /**
+   * Commands for its shards keep arriving and their appends hang, so its consumer stops
+   * heartbeating and the group expels it (watchdog or not: 4.5 s with it off); the watchdog then
+   * keeps it out until its writes succeed again.
+   */
+  const GIVE_UP_MS = 15_000;
   /** Long past GIVE_UP_MS, so orders accepted well into the cut must have been finished by others. */
-  const CUT_MS = 40_000;
+  const CUT_MS = 28_000;
   let run: ScenarioResult;
   let cutAt: number;
   let healAt: number;
@@ -140,6 +146,70 @@ describe('a node cut from Cassandra, still reaching Kafka', () => {
 
   it('agrees with the journal on every order once healed', async () => {
     expect(await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
+  }, 60_000);
+
+  itKeepsTheInvariants(() => run);
+});
+
+describe('a node cut from Cassandra, still reaching Kafka, with no new commands for it (it keeps heartbeating)', () => {
+  const CUT = 'node-3';
+  /** Watchdog: 3 failed probes a second apart, then a leave with nothing in flight in the consumer. */
+  const GIVE_UP_MS = 10_000;
+  const CUT_MS = 25_000;
+  let run: ScenarioResult;
+  let cutAt: number;
+  let healAt: number;
+  let shards: number[] = [];
+  let moved: ReturnType<typeof shardsMovedAt>;
+  let stranded: string[];
+
+  beforeAll(async () => {
+    // Slow steps, so the node has orders under way when it is cut; the load ends before the cut,
+    // so its consumer sits idle and heartbeats on: the group alone would never move its shards.
+    // (Steps ≈ 1.5 s each, ≈ 7.5 s an order; pricing stays fast.) Orders arrive for 3 s, the cut
+    // comes at 6 s, when every command has been persisted and the consumer only fetches.
+    const slowStep = { fixedMs: 1_500, jitterMs: 100 };
+    await pc.downstream.admin.setLatency({ rules: [
+      { target: '*', fixedMs: 40, jitterMs: 80 },
+      ...['fraud.*', 'payments.*', 'merchant.*', 'logistics.CreateDelivery'].map((target) => ({ target, ...slowStep })),
+    ] });
+    try {
+      run = await runPartitionScenario(target(), {
+        orders: 30, ratePerSec: 10, seed: SEED + 3, drainTimeoutMs: 60_000, cancelFraction: 0,
+        schedule: [
+          { atMs: 6_000, label: 'cut', run: async () => { shards = await ownedShardsNow(nodeNamed(CUT)); await pc.partition!.faults.cut(CUT, ['cassandra']); } },
+          { atMs: 6_000 + CUT_MS, label: 'heal', run: () => pc.partition!.faults.heal(CUT) },
+        ],
+      });
+    } finally {
+      await pc.downstream.admin.setLatency({ rules: [{ target: '*', fixedMs: 40, jitterMs: 80 }] });
+    }
+    cutAt = run.marks.cut!;
+    healAt = run.marks.heal!;
+    moved = shardsMovedAt(logs.lines, CUT, shards, cutAt);
+    stranded = strandedAt(run.journals, run.acceptedAt, healAt, CUT_MS - GIVE_UP_MS);
+    console.log(`cassandra cut, idle consumer ${JSON.stringify({
+      watchdog: WATCHDOG, shards, movedMs: moved.at === undefined ? undefined : moved.at - cutAt, stranded: stranded.length,
+      underWayAtCut: [...run.journals].filter(([, rows]) => rows.some((r) => r.at <= cutAt && r.writer === CUT) && !isTerminal(foldJournal(rows.filter((r) => r.at <= cutAt)).status)).length,
+      left: logs.lines.filter((l) => l.node === CUT && l.at > cutAt && String(l.line.msg).startsWith('storage unreachable')).map((l) => l.at - cutAt),
+    })}`);
+  }, 150_000);
+
+  it('had orders under way when it was cut', () => {
+    expect([...run.journals].filter(([, rows]) => rows.some((r) => r.at <= cutAt && r.writer === CUT) && !isTerminal(foldJournal(rows.filter((r) => r.at <= cutAt)).status)).length).toBeGreaterThan(0);
+  });
+
+  it(`gave its shards up to the other nodes within ${GIVE_UP_MS / 1000} s (storage watchdog)`, () => {
+    expect(moved.at).toBeDefined();
+    expect(moved.at! - cutAt).toBeLessThanOrEqual(GIVE_UP_MS);
+  });
+
+  it('held no order hostage: another node finished every order before the link healed', () => {
+    expect(stranded).toEqual([]);
+  });
+
+  it('rejoined the group once Cassandra was reachable again', async () => {
+    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
   }, 60_000);
 
   itKeepsTheInvariants(() => run);

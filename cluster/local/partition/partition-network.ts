@@ -45,7 +45,8 @@ export async function checkPartitionPrerequisites(): Promise<void> {
       throw new PartitionHarnessRefusal(`partition harness: \`${tool}\` is missing; install it (apt-get install -y ${pkg}) and run again`);
     }
   }
-  const probe = `${NS_PREFIX}probe-${process.pid.toString(36)}`;
+  // Named like a run's namespaces (network 0), so a probe left by a killed run is swept too.
+  const probe = `${NS_PREFIX}${process.pid.toString(36)}x0-probe`;
   try {
     await hostCommand('ip', ['netns', 'add', probe]);
     await inNamespace(probe, 'iptables', ['-S']);
@@ -65,7 +66,7 @@ export async function sweepDeadRuns(): Promise<string[]> {
   const namespaces = (await hostCommand('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(NS_PREFIX));
   for (const ns of namespaces) {
     const tag = ns.slice(NS_PREFIX.length).split('-')[0]!;
-    if (tag === 'probe' || alive(ownerPid(tag))) continue;
+    if (alive(ownerPid(tag))) continue;
     await hostCommand('ip', ['netns', 'del', ns]).catch(() => undefined);
     swept.push(ns);
   }
