@@ -50,7 +50,7 @@ export function startStorageWatchdog(opts: StorageWatchdogOptions): StorageWatch
       return true;
     } catch (err) {
       probeFailures.inc();
-      log.debug({ err: String(err) }, 'storage probe failed');
+      log.debug({ err }, 'storage probe failed');
       return false;
     } finally {
       clearTimeout(timer);
@@ -68,14 +68,14 @@ export function startStorageWatchdog(opts: StorageWatchdogOptions): StorageWatch
       healthyGauge.set(0);
       transitions.inc({ to: 'unhealthy' });
       log.warn({ failedProbes: opts.failures }, 'storage unreachable: giving up this node\'s shards (leaving the order group)');
-      transition = transition.then(opts.onUnhealthy).catch((err: unknown) => log.error({ err: String(err) }, 'could not leave the order group'));
+      transition = transition.then(opts.onUnhealthy).catch((err: unknown) => log.error({ err }, 'could not leave the order group'));
     } else if (!healthy && streak >= opts.recoveries) {
       healthy = true;
       streak = 0;
       healthyGauge.set(1);
       transitions.inc({ to: 'healthy' });
       log.info({ goodProbes: opts.recoveries }, 'storage reachable again: rejoining the order group');
-      transition = transition.then(opts.onHealthy).catch((err: unknown) => log.error({ err: String(err) }, 'could not rejoin the order group'));
+      transition = transition.then(opts.onHealthy).catch((err: unknown) => log.error({ err }, 'could not rejoin the order group'));
     }
   };
 

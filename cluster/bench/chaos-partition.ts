@@ -46,7 +46,7 @@ function options() {
   };
 }
 
-interface FaultRecord { kind: FaultKind; nodes: string[]; holdMs: number; shards: number[]; cutAt?: number; movedMs?: number }
+interface FaultRecord { kind: FaultKind; nodes: string[]; holdMs: number; shards: number[]; cutAt?: number; healAt?: number; movedMs?: number }
 
 async function main(): Promise<void> {
   const opts = options();
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
             }
           },
         });
-        schedule.push({ atMs: at + holdMs, label: `heal ${nodes.join('+')} #${records.length}`, run: async () => { for (const id of nodes) await faults.heal(id); } });
+        schedule.push({ atMs: at + holdMs, label: `heal ${nodes.join('+')} #${records.length}`, run: async () => { for (const id of nodes) await faults.heal(id); record.healAt = Date.now(); } });
         at += holdMs + 8_000 + random() * 10_000;
       }
       log(`placing orders at ${opts.ratePerSec}/s for ${opts.minutes} min with ${records.length} link faults, seed ${opts.seed}`);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         const moved = r.nodes.map((id) => shardsMovedAt(lines.lines, id, r.shards, r.cutAt!).at);
         if (moved.every((m) => m !== undefined)) r.movedMs = Math.max(...moved.map((m) => m! - r.cutAt!));
       }
-      const fencePast = records.filter((r) => r.cutAt !== undefined).flatMap((r) => r.nodes.flatMap((id) => writesPastTheFence(run.journals, id, r.cutAt!)));
+      const fencePast = records.filter((r) => r.cutAt !== undefined).flatMap((r) => r.nodes.flatMap((id) => writesPastTheFence(run.journals, id, r.cutAt!, r.healAt)));
       const disagreeing: Record<string, number> = {};
       for (const n of cluster.nodes) disagreeing[n.id] = (await disagreements(n, run.placed, run.journals, token, 30_000)).length;
       const v = run.verdict;
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       const rows = [
         { figure: 'orders accepted / keys sent', value: `${run.accepted.length} / ${run.placed.length}` },
         { figure: 'completed / failed / cancelled', value: `${v.statuses.COMPLETED ?? 0} / ${v.statuses.FAILED ?? 0} / ${v.statuses.CANCELLED ?? 0}` },
-        { figure: 'not terminal / lost / keys with two orders', value: `${v.notTerminal.length} / ${v.lost.length} / ${run.keysWithTwoOrders.length}` },
+        { figure: 'not terminal / lost / orders no answer named (a key with two orders, or a key given up)', value: `${v.notTerminal.length} / ${v.lost.length} / ${run.keysWithTwoOrders.length}` },
         { figure: 'non-linear journals / ledger violations / ledger without journal', value: `${v.nonLinear.length} / ${v.ledgerViolations.length} / ${v.ledgerWithoutJournal.length}` },
         { figure: 'writes past the fence (a partitioned node\'s row after the new owner\'s)', value: fencePast.length },
         { figure: 'orders a node answers differently from the journal (per node)', value: JSON.stringify(disagreeing) },

@@ -77,7 +77,7 @@ describe('a node cut from Kafka, still reaching Cassandra', () => {
   });
 
   it('had every write it attempted after the move refused by the journal (no row of its own after the new owner\'s)', () => {
-    expect(writesPastTheFence(run.journals, CUT, cutAt)).toEqual([]);
+    expect(writesPastTheFence(run.journals, CUT, cutAt, healAt)).toEqual([]);
   });
 
   it('rejoined the group after healing and owns shards again', async () => {
@@ -238,7 +238,7 @@ describe('two nodes cut from the group at once (each loses its view of the other
   }, 150_000);
 
   it('wrote no order of theirs after another node had (one writer per order at any time, from the writer ids)', () => {
-    expect(CUT.flatMap((id) => writesPastTheFence(run.journals, id, cutAt))).toEqual([]);
+    expect(CUT.flatMap((id) => writesPastTheFence(run.journals, id, cutAt, healAt))).toEqual([]);
   });
 
   it('agree with the journal on every order once healed', async () => {

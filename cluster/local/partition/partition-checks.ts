@@ -54,15 +54,16 @@ export function shardsMovedAt(lines: readonly NodeLine[], fromNode: string, shar
 }
 
 /**
- * The storage fence as the journal shows it: rows `nodeId` wrote to an order after another node
- * had written to it after `since` (each is a write the fence should have refused).
+ * The storage fence as the journal shows it: rows `nodeId` wrote to an order, while partitioned
+ * (since, until], after another node had written to it in that window (each is a write the
+ * fence should have refused). After the heal the node may own the shard again, legitimately.
  */
-export function writesPastTheFence(journals: ReadonlyMap<string, readonly JournalRow[]>, nodeId: string, since: number): Array<{ orderId: string; seq: number }> {
+export function writesPastTheFence(journals: ReadonlyMap<string, readonly JournalRow[]>, nodeId: string, since: number, until = Infinity): Array<{ orderId: string; seq: number }> {
   const past: Array<{ orderId: string; seq: number }> = [];
   for (const [orderId, rows] of journals) {
-    const first = rows.findIndex((r) => r.at > since && r.writer !== nodeId);
+    const first = rows.findIndex((r) => r.at > since && r.at <= until && r.writer !== nodeId);
     if (first < 0) continue;
-    for (const r of rows.slice(first)) if (r.writer === nodeId) past.push({ orderId, seq: r.seq });
+    for (const r of rows.slice(first)) if (r.writer === nodeId && r.at <= until) past.push({ orderId, seq: r.seq });
   }
   return past;
 }
