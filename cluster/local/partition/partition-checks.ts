@@ -18,9 +18,9 @@ const ownership = (l: NodeLine) => (l.line.msg === 'shard ownership changed'
   ? { owned: (l.line.owned as number[] | undefined) ?? [], gained: (l.line.gained as number[] | undefined) ?? [] }
   : undefined);
 
-/** The shards a node owns right now, from its /metrics (`checkout_shard_owned`). */
-export async function ownedShardsNow(node: { httpAddress?: string }): Promise<number[]> {
-  const text = await (await fetch(`http://${node.httpAddress}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
+/** The shards a node owns right now, from its /metrics on the admin listener (`checkout_shard_owned`). */
+export async function ownedShardsNow(node: { adminAddress?: string }): Promise<number[]> {
+  const text = await (await fetch(`http://${node.adminAddress}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
   return [...text.matchAll(/^checkout_shard_owned\{[^}]*shard="(\d+)"[^}]*\} 1$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 

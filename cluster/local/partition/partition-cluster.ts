@@ -28,7 +28,8 @@ export async function startPartitionCluster(opts: PartitionClusterOptions): Prom
       bindAddress: network.gateway,
       nodePlacement: (nodeId) => {
         const node = network.node(nodeId);
-        return { commandPrefix: node.exec, env: { GRPC_HOST: node.address } };
+        // Both listeners on the namespace's address: loopback inside it is out of everyone's reach.
+        return { commandPrefix: node.exec, env: { GRPC_HOST: node.address, ADMIN_HTTP_HOST: node.address } };
       },
     });
     const faults = createLinkFaults(network, {
