@@ -29,6 +29,10 @@ export interface CommandIntakeOptions {
 export interface CommandIntake {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Leaves the group (its shards go to other members) but can rejoin; stops their actors here. */
+  leave(): Promise<void>;
+  /** Joins the group again after `leave`. */
+  rejoin(): Promise<void>;
   ownedShards(): number[];
 }
 
@@ -61,7 +65,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     }
   };
 
-  const consumer: ResilientConsumer = createResilientConsumer(
+  const createConsumer = (): ResilientConsumer => createResilientConsumer(
     { kafka: opts.kafka, logger: log },
     // fromBeginning: a partition the group never committed (a pool's first node, e.g. the sandbox
     // started after rules sent it orders) is read from its start, never skipped to its end.
@@ -77,6 +81,21 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
     },
     { onAssigned, onGroupJoin: () => opts.onRebalance?.() },
   );
+  // A stopped consumer cannot start again: rejoining takes a new one.
+  let consumer = createConsumer();
+  let member: 'in' | 'out' = 'in';
+  const leave = async () => {
+    if (member === 'out') return;
+    member = 'out';
+    // The actors stop before the node leaves the group: until it leaves, no other node is
+    // given these shards, so an order never runs on two nodes at once during a hand-over.
+    consumer.pause();
+    await Promise.allSettled([...inFlight]);
+    for (const shard of owned) opts.registry.releaseShard(shard);
+    if (owned.size) opts.onShardsChanged?.([]);
+    owned = new Set();
+    await consumer.stop();
+  };
 
   async function handle({ partition, message }: EachMessagePayload): Promise<void> {
     const decoded = decodeOrderCommand(message.value);
@@ -101,15 +120,13 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
 
   return {
     start: () => consumer.start(),
-    async stop() {
-      // The actors stop before the node leaves the group: until it leaves, no other node is
-      // given these shards, so an order never runs on two nodes at once during a hand-over.
-      consumer.pause();
-      await Promise.allSettled([...inFlight]);
-      for (const shard of owned) opts.registry.releaseShard(shard);
-      if (owned.size) opts.onShardsChanged?.([]);
-      owned = new Set();
-      await consumer.stop();
+    stop: leave,
+    leave,
+    async rejoin() {
+      if (member === 'in') return;
+      member = 'in';
+      consumer = createConsumer();
+      await consumer.start();
     },
     ownedShards: () => [...owned].sort((a, b) => a - b),
   };

@@ -27,6 +27,7 @@ import { poolShardIndex } from './routing/pool-index.js';
 import { plannedTopics } from '../src/messaging/topic-plan.js';
 import { createCommandIntake } from './command-intake.js';
 import { createStatusFanout } from './status-fanout.js';
+import { startStorageWatchdog, type StorageWatchdog } from './storage-watchdog.js';
 
 export interface NodeOrders {
   statusStore: StatusViewStore;
@@ -95,6 +96,14 @@ export async function startNodeOrders(opts: {
   const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
   await fanout.start();
   await intake.start();
+  const watchdog: StorageWatchdog | undefined = config.STORAGE_WATCHDOG === 'on'
+    ? startStorageWatchdog({
+      cassandra: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, nodeId: config.NODE_ID, metrics: opts.metrics, logger,
+      intervalMs: config.STORAGE_WATCHDOG_INTERVAL_MS, timeoutMs: config.STORAGE_WATCHDOG_TIMEOUT_MS,
+      failures: config.STORAGE_WATCHDOG_FAILURES, recoveries: config.STORAGE_WATCHDOG_RECOVERIES,
+      onUnhealthy: () => intake.leave(), onHealthy: () => intake.rejoin(),
+    })
+    : undefined;
   const lag = pollConsumerLag({
     kafka: opts.kafka, groupId, topic: own.topic, owned: intake.ownedShards, logger,
     report: (byPartition) => shardMetrics.setLag(own.topic, byPartition),
@@ -113,6 +122,7 @@ export async function startNodeOrders(opts: {
     },
     ownedShards: intake.ownedShards,
     async stop() {
+      await watchdog?.stop();
       await lag.stop();
       await intake.stop();
       runtime.stop();

@@ -57,6 +57,15 @@ export interface LocalClusterOptions {
   provisionTopics?: (topics: TopicPlan[]) => Promise<void>;
   /** Extra `node` flags for the checkout nodes (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
+  /** IPv4 address Cassandra, the broker and the downstream services listen on (default loopback). */
+  bindAddress?: string;
+  /** How each checkout node is started: a command prefix (e.g. `ip netns exec <ns>`) and env of its own. */
+  nodePlacement?(nodeId: string): NodePlacement;
+}
+
+export interface NodePlacement {
+  commandPrefix?: string[];
+  env?: Record<string, string>;
 }
 
 /**
@@ -79,7 +88,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   await mkdir(logDir, { recursive: true });
   const infra = await startLocalInfra({
     cassandraContactPoints: opts.cassandraContactPoints, kafkaBrokers: opts.kafkaBrokers, provisionTopics: opts.provisionTopics,
-    keyspace: base.CASSANDRA_KEYSPACE, topics: plannedTopics(base), logger: opts.logger,
+    keyspace: base.CASSANDRA_KEYSPACE, topics: plannedTopics(base), logger: opts.logger, bindAddress: opts.bindAddress,
     cassandraSecurity: cassandraSecurityOf(base), kafkaSecurity: kafkaSecurityOf(base),
   });
   const stops: Array<() => Promise<void>> = [() => infra.stop()];
@@ -87,7 +96,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   try {
     const downstream = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: `${logDir}/downstream.log`,
-      env: { ...process.env, ...opts.env, DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}) },
+      env: { ...process.env, ...opts.env, DOWNSTREAM_ADMIN_SECRET: downstreamAdminSecret, LOG_LEVEL: 'warn', ...(opts.downstreamLatency ? { DOWNSTREAM_LATENCY: opts.downstreamLatency } : {}), ...(opts.bindAddress ? { DOWNSTREAM_HOST: opts.bindAddress } : {}) },
     });
     stops.push(() => downstream.stop());
     const env: Record<string, string> = {
@@ -103,9 +112,10 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     const nodes: ClusterNode[] = [];
 
     const launch = async (node: ClusterNode) => {
+      const placement = opts.nodePlacement?.(node.id) ?? {};
       const proc = await startServiceProcess({
         name: node.id, entry: 'dist/cluster/node-main.js', readyMessage: 'node ready', logFile: `${logDir}/${node.id}.log`,
-        env: { ...env, NODE_ID: node.id, NODE_POOL: node.pool }, nodeArgs: opts.nodeArgs,
+        env: { ...env, NODE_ID: node.id, NODE_POOL: node.pool, ...placement.env }, nodeArgs: opts.nodeArgs, commandPrefix: placement.commandPrefix,
       });
       node.process = proc;
       node.grpcAddress = String(proc.ready.grpcAddress);

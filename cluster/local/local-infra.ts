@@ -24,6 +24,8 @@ export interface LocalInfraOptions {
   /** Login and TLS for an existing Cassandra, and TLS/SASL for existing brokers (the nodes' own settings). */
   cassandraSecurity?: Pick<CassandraClientConfig, 'credentials' | 'tls'>;
   kafkaSecurity?: Pick<KafkaClientConfig, 'ssl' | 'sasl'>;
+  /** IPv4 address Cassandra and the broker listen on (default loopback); the partition harness names a veth address. */
+  bindAddress?: string;
   logger: Logger;
 }
 
@@ -57,7 +59,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
     const cassandraLogger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
     if (!contactPoints?.length) {
       const t0 = Date.now();
-      cassandra = await startCassandra({ commitlogSync: 'batch', dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
+      cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
       timings.cassandraMs = Date.now() - t0;
       const dataDir = cassandra.dataDir;
       stops.push(async () => {
@@ -85,7 +87,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       brokers = [];
     } else if (!brokers?.length) {
       const t0 = Date.now();
-      broker = await startMockBroker({ topics: opts.topics });
+      broker = await startMockBroker({ topics: opts.topics, bindAddress: opts.bindAddress });
       timings.brokerMs = Date.now() - t0;
       const started = broker;
       stops.push(() => started.stop());
@@ -106,7 +108,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       killCassandra: () => own().kill(),
       async restartCassandra() {
         const { dataDir, port } = own();
-        cassandra = await startCassandra({ commitlogSync: 'batch', dataDir, port, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
+        cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir, port, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
         infra.cassandra = cassandra;
       },
     };

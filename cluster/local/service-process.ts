@@ -16,6 +16,8 @@ export interface ServiceProcessOptions {
   /** Every output line also goes here (appended). */
   logFile?: string;
   nodeArgs?: string[];
+  /** A command the process is started under, e.g. `ip netns exec <ns>` (it must exec, not fork). */
+  commandPrefix?: string[];
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string };
@@ -42,7 +44,8 @@ export interface ServiceProcess {
 export async function startServiceProcess(opts: ServiceProcessOptions): Promise<ServiceProcess> {
   const setpriv = await findPdeathsigSetpriv();
   const nodeArgs = [...(opts.nodeArgs ?? []), '--enable-source-maps', projectPath(opts.entry)];
-  const [command, args] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const line = [...(opts.commandPrefix ?? []), ...(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : []), process.execPath, ...nodeArgs];
+  const [command, ...args] = line as [string, ...string[]];
   const child: ChildProcess = spawn(command, args, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const listeners = new Set<(line: LogLine) => void>();

@@ -102,6 +102,15 @@ const schema = z.object({
   STEP_BACKOFF_MAX_MS: positiveInt.optional(),
   DOWNSTREAM_DEADLINE_MS: positiveInt.default(2_000),
   IDEMPOTENCY_TTL_S: positiveInt.default(24 * 3600),
+
+  /** A node that cannot write to Cassandra leaves the order group so others run its shards (cluster/storage-watchdog.ts); 'off' disables it. */
+  STORAGE_WATCHDOG: z.enum(['on', 'off']).default('on'),
+  /** How often the watchdog writes its probe row, and how long one probe may take. */
+  STORAGE_WATCHDOG_INTERVAL_MS: positiveInt.default(1_000),
+  STORAGE_WATCHDOG_TIMEOUT_MS: positiveInt.default(1_500),
+  /** Consecutive failed probes before the node leaves the group; consecutive good ones before it rejoins. */
+  STORAGE_WATCHDOG_FAILURES: positiveInt.default(3),
+  STORAGE_WATCHDOG_RECOVERIES: positiveInt.default(3),
 });
 
 /** The validated environment; AUTH_SECRET is always set (the dev secret only in dev mode). */

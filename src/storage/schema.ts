@@ -31,6 +31,9 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
     `CREATE TABLE IF NOT EXISTS ${keyspace}.node_status (
        node_id text PRIMARY KEY, pool text, http_address text, grpc_address text,
        shards list<int>, shard_count int, counters text, started_at bigint, updated_at bigint)`,
+    // One row per node, written by its storage watchdog (cluster/storage-watchdog.ts) to learn
+    // whether this node can still write at all; short TTL, never read.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.storage_probe (node_id text PRIMARY KEY, at bigint)`,
   ];
 }
 

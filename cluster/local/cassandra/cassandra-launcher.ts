@@ -26,6 +26,8 @@ export interface StartCassandraOptions {
   logger?: CassandraLogger;
   /** CQL port. Default: a free one. A taken port is an error, never silently replaced. */
   port?: number;
+  /** IPv4 address to listen on (CQL and internode); default 127.0.0.1. A veth address lets other network namespaces reach it. */
+  host?: string;
   /** Java binary name or path; default $JAVA_HOME/bin/java, else `java` on PATH. */
   javaBin?: string;
   /** Environment for the lookup of java and for the JVM (default: process.env). */
@@ -48,7 +50,7 @@ export interface CassandraInstance {
   kill(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 /** The login Cassandra 2.1 creates with PasswordAuthenticator. */
 export const DEFAULT_SUPERUSER = { username: 'cassandra', password: 'cassandra' } as const;
 /** Auto-picked ports can be taken by another process before the JVM binds them. */
@@ -65,14 +67,15 @@ export async function startCassandra(opts: StartCassandraOptions = {}): Promise<
     throw new CassandraLaunchError('INVALID_OPTION', `heapMb must be an integer in 64..512, got ${heapMb}`);
   }
   const java = await resolveJava({ javaBin: opts.javaBin, env: opts.env });
-  if (opts.port !== undefined && !(await isPortFree(HOST, opts.port))) throw portInUse(opts.port);
+  const host = opts.host ?? DEFAULT_HOST;
+  if (opts.port !== undefined && !(await isPortFree(host, opts.port))) throw portInUse(host, opts.port);
   const home = await locateCassandraHome();
   const argsFile = await javaBaseOpensArgsFile(java, home.cacheDir);
   const dataDir =
     opts.dataDir === undefined ? await mkdtemp(path.join(os.tmpdir(), 'cassandra-')) : path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
 
-  const launch: Launch = { ...opts, java, home, argsFile, dataDir, heapMb, commitlogSync: opts.commitlogSync ?? 'batch' };
+  const launch: Launch = { ...opts, host, java, home, argsFile, dataDir, heapMb, commitlogSync: opts.commitlogSync ?? 'batch' };
   for (let attempt = 1; ; attempt++) {
     try {
       return await launchOnce(launch);
@@ -85,6 +88,7 @@ export async function startCassandra(opts: StartCassandraOptions = {}): Promise<
 }
 
 interface Launch extends StartCassandraOptions {
+  host: string;
   java: string;
   home: CassandraHome;
   argsFile: string;
@@ -94,15 +98,15 @@ interface Launch extends StartCassandraOptions {
 }
 
 async function launchOnce(launch: Launch): Promise<CassandraInstance> {
-  const { logger, dataDir } = launch;
-  const ports = await freePorts(HOST, 4);
+  const { logger, dataDir, host } = launch;
+  const ports = await freePorts(host, 4);
   const [port, storagePort, sslStoragePort] =
     launch.port === undefined ? ports : [launch.port, ...ports.filter((p) => p !== launch.port)];
   if (port === undefined || storagePort === undefined || sslStoragePort === undefined) {
     throw new Error('freePorts returned too few ports');
   }
   const { heapMb, commitlogSync } = launch;
-  const config: CassandraConfig = { dataDir, host: HOST, nativePort: port, storagePort, sslStoragePort, heapMb, commitlogSync, passwordAuth: launch.passwordAuth ?? false };
+  const config: CassandraConfig = { dataDir, host, nativePort: port, storagePort, sslStoragePort, heapMb, commitlogSync, passwordAuth: launch.passwordAuth ?? false };
   const layout = await writeInstanceConfig(config);
   const marks = await Promise.all([markEnd(layout.systemLog), markEnd(layout.jvmOutLog)]);
   const [systemLogMark] = marks;
@@ -117,14 +121,14 @@ async function launchOnce(launch: Launch): Promise<CassandraInstance> {
   });
   let announcedAt: number | undefined;
   const readiness = await waitForCql({
-    host: HOST,
+    host,
     port,
     ...(launch.passwordAuth ? { credentials: DEFAULT_SUPERUSER } : {}),
     deadline: startedAt + (launch.startupTimeoutMs ?? 90_000),
     hopeless: async () => {
       if (jvm.exit() !== undefined) return 'process-exited';
       if (announcedAt === undefined) {
-        if (await announcedCqlListening(systemLogMark, `${HOST}:${port}`)) announcedAt = Date.now();
+        if (await announcedCqlListening(systemLogMark, `${host}:${port}`)) announcedAt = Date.now();
       } else if (Date.now() - announcedAt > CQL_BIND_GRACE_MS + (launch.passwordAuth ? SUPERUSER_SETUP_GRACE_MS : 0)) {
         return 'cql-port-taken';
       }
@@ -135,12 +139,12 @@ async function launchOnce(launch: Launch): Promise<CassandraInstance> {
     await jvm.kill();
     const output = await logSince(marks);
     if (readiness.reason === 'cql-port-taken' || mentionsPortInUse(output)) {
-      throw portInUse(port, [storagePort, sslStoragePort]);
+      throw portInUse(host, port, [storagePort, sslStoragePort]);
     }
     if (readiness.reason === 'deadline') {
       throw new CassandraLaunchError(
         'STARTUP_TIMEOUT',
-        `Cassandra did not answer CQL on ${HOST}:${port} within ${Date.now() - startedAt} ms ` +
+        `Cassandra did not answer CQL on ${host}:${port} within ${Date.now() - startedAt} ms ` +
           `(last error: ${readiness.lastError ?? 'port never opened'}); see ${layout.systemLog} and ${layout.jvmOutLog}`,
       );
     }
@@ -151,7 +155,7 @@ async function launchOnce(launch: Launch): Promise<CassandraInstance> {
         `its last output (${layout.systemLog}, ${layout.jvmOutLog}):\n${output}`,
     );
   }
-  logger?.info(`Cassandra ${readiness.releaseVersion} ready at ${HOST}:${port} in ${Date.now() - startedAt} ms (pid ${jvm.pid}, data ${dataDir})`);
+  logger?.info(`Cassandra ${readiness.releaseVersion} ready at ${host}:${port} in ${Date.now() - startedAt} ms (pid ${jvm.pid}, data ${dataDir})`);
   return instance(jvm, port, launch);
 }
 
@@ -167,8 +171,8 @@ function instance(jvm: ParentBoundProcess, port: number, launch: Launch): Cassan
     launch.logger?.info(`Cassandra (pid ${jvm.pid}) ${what} in ${Date.now() - began} ms`);
   };
   return {
-    contactPoint: `${HOST}:${port}`,
-    host: HOST,
+    contactPoint: `${launch.host}:${port}`,
+    host: launch.host,
     port,
     dataDir: launch.dataDir,
     pid: jvm.pid,
@@ -177,11 +181,11 @@ function instance(jvm: ParentBoundProcess, port: number, launch: Launch): Cassan
   };
 }
 
-function portInUse(port: number, internodePorts?: number[]): CassandraLaunchError {
+function portInUse(host: string, port: number, internodePorts?: number[]): CassandraLaunchError {
   const which =
     internodePorts === undefined
-      ? `CQL port ${HOST}:${port}`
-      : `${HOST}:${port} (CQL) or internode port ${internodePorts.join('/')}`;
+      ? `CQL port ${host}:${port}`
+      : `${host}:${port} (CQL) or internode port ${internodePorts.join('/')}`;
   return new CassandraLaunchError(
     'PORT_IN_USE',
     `Cassandra cannot listen on ${which}: address already in use; pick another port or stop the process using it`,

@@ -24,6 +24,8 @@ export interface StartMockBrokerOptions {
   startupTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL in stop(). */
   stopGraceMs?: number;
+  /** IPv4 address the brokers listen on and advertise (default 127.0.0.1); the control port stays on loopback. */
+  bindAddress?: string;
 }
 
 export interface MockBroker {
@@ -50,7 +52,8 @@ export async function startMockBroker(opts: StartMockBrokerOptions = {}): Promis
   const args = ['--exit-on-stdin-eof', String(opts.brokers ?? 1), ...topics.map((t) => `${t.name}:${t.partitions}`)];
   // stdin stays an open pipe: if this process dies without calling stop(), the broker sees EOF
   // and exits instead of lingering as an orphan.
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = opts.bindAddress ? { ...process.env, CHECKOUT_MOCK_BROKER_BIND: opts.bindAddress } : process.env;
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
 
   let stderrTail = '';
   child.stderr.on('data', (chunk: Buffer) => {

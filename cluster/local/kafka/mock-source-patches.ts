@@ -156,7 +156,43 @@ export const heldMemberSessionPatch: SourcePatch = {
   },
 };
 
-export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch];
+const BIND_ANCHOR = `            .sin_addr   = {.s_addr = htonl(INADDR_LOOPBACK)}};
+`;
+const BIND_INSERT = `
+        /* CHECKOUT_BIND_ADDRESS_PATCH (checkout-service): listen on (and advertise) the IPv4
+         * address in CHECKOUT_MOCK_BROKER_BIND instead of loopback, so processes in other
+         * network namespaces can reach the brokers. */
+        {
+                const char *checkout_bind = getenv("CHECKOUT_MOCK_BROKER_BIND");
+                if (checkout_bind && *checkout_bind &&
+                    inet_pton(AF_INET, checkout_bind, &sin.sin_addr) != 1)
+                        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        }
+`;
+
+/**
+ * The mock's brokers listen on 127.0.0.1 only, and advertise the address they listen on. A
+ * checkout node started in a network namespace of its own (the partition harness) cannot reach
+ * the root namespace's loopback, so the harness names a veth address for the brokers to bind.
+ * Unset, nothing changes.
+ */
+export const bindAddressPatch: SourcePatch = {
+  id: 'broker-bind-address-from-env',
+  file: 'src/rdkafka_mock.c',
+  marker: 'CHECKOUT_BIND_ADDRESS_PATCH',
+  fingerprint: BIND_INSERT,
+  apply(source) {
+    const fnStart = indexOfOnly(source, 'rd_kafka_mock_broker_new(rd_kafka_mock_cluster_t *mcluster,', this.file);
+    const at = source.indexOf(BIND_ANCHOR, fnStart);
+    if (at < 0 || at - fnStart > 400) {
+      throw new PatchAnchorNotFoundError(`${this.id}: the loopback sockaddr is gone from rd_kafka_mock_broker_new in ${this.file}; re-check the patch against this librdkafka`);
+    }
+    const end = at + BIND_ANCHOR.length;
+    return source.slice(0, end) + BIND_INSERT + source.slice(end);
+  },
+};
+
+export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch, bindAddressPatch];
 
 /** Applies one patch to pristine source; refuses source that already has it. */
 export function applyPatch(patch: SourcePatch, source: string): string {
