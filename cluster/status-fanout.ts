@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../src/observability/logger.js';
+import type { HopMetrics } from '../src/observability/hop-metrics.js';
 import { decodeOrderView } from '../src/messaging/order-status-events.js';
 import { createResilientConsumer } from '../src/messaging/resilient-consumer.js';
 import type { StatusViewStore } from '../src/status/status-view-store.js';
@@ -11,13 +12,15 @@ import type { StatusViewStore } from '../src/status/status-view-store.js';
  */
 export const statusGroupId = (topic: string, nodeId: string): string => `checkout-status-${topic}-${nodeId}`;
 
-export function createStatusFanout(opts: { kafka: Kafka; topic: string; nodeId: string; store: StatusViewStore; logger: Logger; maxWaitTimeInMs?: number }) {
+export function createStatusFanout(opts: { kafka: Kafka; topic: string; nodeId: string; store: StatusViewStore; logger: Logger; maxWaitTimeInMs?: number; hops?: HopMetrics }) {
   return createResilientConsumer(
     { kafka: opts.kafka, logger: opts.logger },
     { groupId: statusGroupId(opts.topic, opts.nodeId), topics: [opts.topic], fromBeginning: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100 },
     {
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const now = Date.now();
         for (const message of batch.messages) {
+          opts.hops?.observe('status', message.timestamp, now);
           const view = decodeOrderView(message.value);
           if (view) opts.store.update(view);
           resolveOffset(message.offset);
