@@ -93,7 +93,9 @@ export async function startNodeOrders(opts: {
     onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
     onRebalance: () => shardMetrics.onRebalance(),
   });
-  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, hops });
+  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, hops,
+    commitEveryBatch: config.KAFKA_STATUS_COMMIT_EVERY_BATCH,
+  });
   const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
   await fanout.start();
   await intake.start();

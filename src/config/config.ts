@@ -72,6 +72,8 @@ const schema = z.object({
   KAFKA_FETCH_MAX_WAIT_MS: positiveInt.default(100),
   /** Messages (commands, status changes) one Kafka request may carry; 1 = a request each. */
   KAFKA_SEND_MAX_BATCH: positiveInt.default(500),
+  /** The status fanout commits its offsets after every batch (as before) instead of at most once a second; for A/B runs. */
+  KAFKA_STATUS_COMMIT_EVERY_BATCH: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** How long a starting node waits for Kafka before giving up with a clear message. */
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 
