@@ -69,6 +69,7 @@ export async function startNodeOrders(opts: {
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
+    lingerMs: config.ORDER_LINGER_MS, keepFinishedRunners: config.STEP_RUNNERS_KEPT,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
     onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),
     onResumed: (orderId, state) => orderMetrics.live.onStatus(orderId, state.status),
