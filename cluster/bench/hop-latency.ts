@@ -4,16 +4,16 @@
  * until a node's view (which feeds WatchOrder and websocket watchers) has it. Read by scraping
  * every node's /metrics before and after a run and taking percentiles of the difference.
  */
-import { scrape, select } from '../../test/support/prom-text.js';
+import { scrape, select } from '../../src/observability/prom-text.js';
 
 /** hop -> bucket upper bound (ms) -> cumulative count, summed over the nodes. */
 export type HopBuckets = Map<string, Map<number, number>>;
 
 export interface HopLatency { n: number; p50: number; p90: number }
 
-export async function scrapeHops(httpAddresses: readonly string[]): Promise<HopBuckets> {
+export async function scrapeHops(adminAddresses: readonly string[]): Promise<HopBuckets> {
   const out: HopBuckets = new Map();
-  for (const address of httpAddresses) {
+  for (const address of adminAddresses) {
     const samples = await scrape(address).catch(() => []);
     for (const s of select(samples, 'checkout_kafka_hop_ms_bucket')) {
       const hop = s.labels.hop ?? '?';

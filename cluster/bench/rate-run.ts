@@ -40,7 +40,7 @@ export interface RateRun {
  */
 export async function runAtRate(bench: RateTarget, ratePerSec: number, durationMs: number, drainMs = 60_000): Promise<RateRun> {
   // Our nodes measure the two Kafka hops; another target (bench:peer's) has none to read.
-  const nodeAddresses = () => ('cluster' in bench ? (bench as BenchCluster).cluster.nodes.flatMap((n) => (n.process && n.httpAddress ? [n.httpAddress] : [])) : []);
+  const nodeAddresses = () => ('cluster' in bench ? (bench as BenchCluster).cluster.nodes.flatMap((n) => (n.process && n.adminAddress ? [n.adminAddress] : [])) : []);
   const hopsBefore = await scrapeHops(nodeAddresses());
   const cpuBefore = await bench.cpuSeconds();
   const startedAt = Date.now();
