@@ -7,24 +7,41 @@ import { ensureMockBroker, MOCK_BROKER_FILES } from '../../cluster/local/kafka/m
 import { startMockBroker, type MockBroker } from '../../cluster/local/kafka/mock-broker.js';
 import { applyPatch, PatchAnchorNotFoundError } from '../../cluster/local/kafka/mock-source-patches.js';
 import { createKafkaClient } from '../../src/messaging/kafka-client.js';
-import { createTestTopic, kafkaTestInfra, uniqueGroupId } from '../support/kafka.js';
+import { kafkaTestInfra, uniqueGroupId } from '../support/kafka.js';
 import { recordingLogger } from '../support/recording-logger.js';
 
 const onMock = kafkaTestInfra().controlAddress !== undefined;
 /** Long enough that a held fetch is unmistakable next to one answered when data arrives. */
 const FETCH_WAIT_MS = 3_000;
 const MESSAGES = 5;
+const TOPIC = 'wakeup';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((c) => c().catch(() => undefined)));
 });
 
+/** A broker of the test's own, started with CHECKOUT_MOCK_FETCH_WAKEUP as given (undefined: the launcher's default). */
+async function brokerWith(wakeup: string | undefined): Promise<Kafka> {
+  const saved = process.env.CHECKOUT_MOCK_FETCH_WAKEUP;
+  if (wakeup === undefined) delete process.env.CHECKOUT_MOCK_FETCH_WAKEUP;
+  else process.env.CHECKOUT_MOCK_FETCH_WAKEUP = wakeup;
+  let broker: MockBroker;
+  try {
+    broker = await startMockBroker({ topics: [{ name: TOPIC, partitions: 3 }] });
+  } finally {
+    if (saved === undefined) delete process.env.CHECKOUT_MOCK_FETCH_WAKEUP;
+    else process.env.CHECKOUT_MOCK_FETCH_WAKEUP = saved;
+  }
+  cleanups.push(() => broker.stop());
+  return createKafkaClient({ clientId: 'fetch-wakeup', brokers: broker.brokers, logLevel: 'warn' }, recordingLogger());
+}
+
 /**
  * Time from each send to its delivery, for messages sent while the consumer's fetch is parked
  * (the consumer is idle, so its fetch is waiting on the broker when each message arrives).
  */
-async function deliveryDelays(kafka: Kafka, topic: string): Promise<number[]> {
+async function deliveryDelays(kafka: Kafka, topic = TOPIC): Promise<number[]> {
   const consumer = kafka.consumer({ groupId: uniqueGroupId('fetch-wakeup'), maxWaitTimeInMs: FETCH_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const producer = kafka.producer();
   cleanups.push(() => consumer.disconnect(), () => producer.disconnect());
@@ -51,29 +68,16 @@ async function deliveryDelays(kafka: Kafka, topic: string): Promise<number[]> {
 }
 
 describe.skipIf(!onMock)('the broker answers a waiting fetch as soon as data arrives', () => {
-  it('delivers each message within a fraction of the fetch wait, not at its end', async () => {
-    // Unpatched, each delay is spread over 0..3 s (the held empty fetch's deadline); all five
-    // under 400 ms by luck ≈ (0.13)^5.
-    const topic = await createTestTopic('fetch-wakeup', 3);
-    const kafka = createKafkaClient({ clientId: 'fetch-wakeup', brokers: kafkaTestInfra().brokers, logLevel: 'warn' }, recordingLogger());
-    const delays = await deliveryDelays(kafka, topic);
+  it('delivers each message within a fraction of the fetch wait, not at its end (CHECKOUT_MOCK_FETCH_WAKEUP=1)', async () => {
+    // Unpatched (or switched off), each delay is spread over 0..3 s (the held empty fetch's
+    // deadline); all five under 400 ms by luck ≈ (0.13)^5.
+    const delays = await deliveryDelays(await brokerWith('1'));
     console.info(`fetch wakeup: delivery delays ${delays.join(', ')} ms (fetch wait ${FETCH_WAIT_MS} ms)`);
     for (const d of delays) expect(d).toBeLessThan(400);
   }, 60_000);
 
-  it('holds the fetch for its whole wait again with CHECKOUT_MOCK_FETCH_WAKEUP=0 (the A/B switch)', async () => {
-    const saved = process.env.CHECKOUT_MOCK_FETCH_WAKEUP;
-    process.env.CHECKOUT_MOCK_FETCH_WAKEUP = '0';
-    let broker: MockBroker;
-    try {
-      broker = await startMockBroker({ topics: [{ name: 'held', partitions: 3 }] });
-    } finally {
-      if (saved === undefined) delete process.env.CHECKOUT_MOCK_FETCH_WAKEUP;
-      else process.env.CHECKOUT_MOCK_FETCH_WAKEUP = saved;
-    }
-    cleanups.push(() => broker.stop());
-    const kafka = createKafkaClient({ clientId: 'fetch-held', brokers: broker.brokers, logLevel: 'warn' }, recordingLogger());
-    const delays = await deliveryDelays(kafka, 'held');
+  it('holds the fetch for its whole wait when switched off (CHECKOUT_MOCK_FETCH_WAKEUP=0, the launcher\'s default)', async () => {
+    const delays = await deliveryDelays(await brokerWith(undefined));
     console.info(`fetch wakeup off: delivery delays ${delays.join(', ')} ms (fetch wait ${FETCH_WAIT_MS} ms)`);
     expect(Math.max(...delays)).toBeGreaterThan(400);
   }, 60_000);

@@ -14,7 +14,9 @@
  * round trip instead of the rest of the wait. Held responses stay in their connection's queue,
  * so responses on a connection keep their order.
  *
- * `CHECKOUT_MOCK_FETCH_WAKEUP=0` in the broker's environment turns it off (for A/B runs).
+ * `CHECKOUT_MOCK_FETCH_WAKEUP=0` in the broker's environment turns it off. The project's launcher
+ * (mock-broker.ts) starts the broker with it off unless `CHECKOUT_MOCK_FETCH_WAKEUP=1` is set:
+ * with it on, test/cluster/failover-time lost PlaceOrder answers, cause not yet found.
  * Appends only wake on Produce; a transaction commit that moves the last stable offset does not
  * (the project's producers are idempotent, not transactional).
  */
