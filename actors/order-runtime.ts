@@ -31,7 +31,10 @@ export interface OrderRuntimeOptions extends OrderHooks {
   /** Replaces parts of every step's declared retry policy (`actors/order/checkout-flow.ts`). */
   retryOverride?: RetryOverride;
   snapshotEvery: number;
+  /** How long a finished order's actor stays in memory (late duplicates answered without a replay); default 30 000. */
   lingerMs?: number;
+  /** A/B runs only: leave finished step runners alive until their order stops. */
+  keepFinishedRunners?: boolean;
   queryTimeoutMs?: number;
   counters?: StorageCounters;
   logger: Logger;
@@ -67,6 +70,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
       nodeId: opts.nodeId,
       clock: opts.clock ?? Date.now,
       snapshotEvery: opts.snapshotEvery,
+      keepFinishedRunners: opts.keepFinishedRunners,
       // Storage outages are waited out (Cassandra restarting): an order must not be abandoned for one.
       recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 5_000, jitter: 0.5 } },
       logger: opts.logger,

@@ -3,6 +3,7 @@ import type { OrderRegistry } from '../actors/order-registry.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { BackoffPolicy } from '../src/resilience/retry.js';
 import { recoverShardUntilDone } from './shard-recovery.js';
+import type { HopMetrics } from '../src/observability/hop-metrics.js';
 import { commandOrderId, decodeOrderCommand } from '../src/messaging/order-commands.js';
 import type { DeadLetterSink } from '../src/messaging/dead-letters.js';
 import { createResilientConsumer, type ResilientConsumer } from '../src/messaging/resilient-consumer.js';
@@ -21,6 +22,7 @@ export interface CommandIntakeOptions {
   onDeadLettered?(reason: string): void;
   /** How a failed listing of a newly owned shard's orders is retried. */
   recoveryBackoff?: BackoffPolicy;
+  hops?: HopMetrics;
   onShardsChanged?(owned: number[]): void;
   /** Every group join of this member (each one is a rebalance it took part in). */
   onRebalance?(): void;
@@ -98,6 +100,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
   };
 
   async function handle({ partition, message }: EachMessagePayload): Promise<void> {
+    opts.hops?.observe('intake', message.timestamp);
     const decoded = decodeOrderCommand(message.value);
     if (!decoded.ok) {
       // Awaited: the offset moves past a poison command only once the dead-letter topic has it.

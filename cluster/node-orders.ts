@@ -16,6 +16,7 @@ import type { Logger } from '../src/observability/logger.js';
 import { TransientError } from '../src/domain/errors.js';
 import { createOrderMetrics } from '../actors/order-metrics.js';
 import { createShardMetrics } from '../src/observability/shard-metrics.js';
+import { createHopMetrics } from '../src/observability/hop-metrics.js';
 import { pollConsumerLag } from '../src/observability/kafka-lag.js';
 import { createStatusViewStore, type StatusViewStore } from '../src/status/status-view-store.js';
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
@@ -55,6 +56,7 @@ export async function startNodeOrders(opts: {
   const topics = poolTopics(plannedTopics(config), { main: config.KAFKA_COMMANDS_TOPIC, sandbox: config.KAFKA_SANDBOX_COMMANDS_TOPIC });
   const own = topics[config.NODE_POOL];
   const shardMetrics = createShardMetrics(opts.metrics, own.partitions);
+  const hops = createHopMetrics(opts.metrics);
   const statusPublisher = createStatusPublisher({ producer: opts.statusProducer ?? opts.producer, topic: config.KAFKA_EVENTS_TOPIC, logger, maxBatch: config.KAFKA_SEND_MAX_BATCH });
   const statusStore = createStatusViewStore();
   /** Publishes an order's current view; resolves once Kafka has it (the registry waits on that). */
@@ -68,6 +70,7 @@ export async function startNodeOrders(opts: {
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
+    lingerMs: config.ORDER_LINGER_MS, keepFinishedRunners: config.STEP_RUNNERS_KEPT,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
     onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),
     onResumed: (orderId, state) => orderMetrics.live.onStatus(orderId, state.status),
@@ -86,13 +89,15 @@ export async function startNodeOrders(opts: {
   const groupId = `checkout-${config.NODE_POOL}`;
   const intake = createCommandIntake({
     kafka: opts.kafka, topic: own.topic, groupId, registry: runtime.registry,
-    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, logger,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, logger, hops,
     deadLetters: createDeadLetterSink(opts.producer, config.KAFKA_COMMANDS_DLQ_TOPIC),
     onDeadLettered: (reason) => shardMetrics.onDeadLettered(reason),
     onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
     onRebalance: () => shardMetrics.onRebalance(),
   });
-  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS });
+  const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, hops,
+    commitEveryBatch: config.KAFKA_STATUS_COMMIT_EVERY_BATCH,
+  });
   const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
   await fanout.start();
   await intake.start();

@@ -28,6 +28,8 @@ export interface OrderActorDeps extends Pick<OrderHooks, 'onAttemptFailed' | 'on
   /** Backoff between recoveries after storage failures; gives up (stops) after maxAttempts. */
   recoveryPolicy: RetryPolicy;
   logger: Logger;
+  /** Leave a finished step's runner alive until the order stops (the old behaviour; A/B runs only). */
+  keepFinishedRunners?: boolean;
   /** Every persisted event (the registry wraps OrderHooks.onEvent here). */
   onEvent?(orderId: string, event: OrderEvent, state: OrderState): void;
   /** Another writer appended to this order's journal: this actor stopped; `command` was not handled. */
@@ -80,6 +82,12 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
 
   const isCurrent = (report: StepReport) => child?.job.run === report.run;
 
+  /** A runner that reported is done: stopped now rather than idling as a child until the order stops. */
+  const runnerFinished = () => {
+    if (deps.keepFinishedRunners) child = undefined;
+    else stopChild();
+  };
+
   const finished = (step: string, kind: StepJob['kind'], outcome: StepFinished['outcome'], attempts: number) => {
     if (child) deps.onStepFinished?.(orderId, { step, kind, outcome, attempts, ms: deps.clock() - child.startedAt });
   };
@@ -112,7 +120,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         const o = cmd.outcome;
         finished(cmd.step, 'run', o.ok ? 'ok' : o.definitive ? 'fatal' : 'gave_up', o.attempts);
         if (!o.ok) log.info({ step: cmd.step, reason: o.reason, attempts: o.attempts, definitive: o.definitive }, 'step failed: undoing the completed steps');
-        child = undefined;
+        runnerFinished();
         return persistThenDrive(o.ok
           ? { type: 'StepSucceeded', step: cmd.step, resultId: o.resultId, attempts: o.attempts, ...stamp() }
           : { type: 'StepFailed', step: cmd.step, reason: o.reason, message: o.message, definitive: o.definitive, attempts: o.attempts, ...stamp() }, me);
@@ -120,7 +128,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
       case 'compensation-done':
         if (!isCurrent(cmd)) return undefined;
         finished(cmd.step, 'compensate', 'ok', cmd.attempts);
-        child = undefined;
+        runnerFinished();
         return persistThenDrive({ type: 'StepCompensated', step: cmd.step, attempts: cmd.attempts, ...stamp() }, me);
     }
   };

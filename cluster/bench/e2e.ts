@@ -13,6 +13,7 @@ import { startBenchCluster, STEP_LATENCY } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
 import { table } from '../../src/load/stats.js';
 import { eventTimeline } from './where-time-goes.js';
+import { cpuPerOrderColumns, hopColumns } from './hop-latency.js';
 
 const CRITICAL_MS = STEP_LATENCY.reduce((s, l) => s + l.fixedMs, 0);
 
@@ -41,10 +42,11 @@ async function main(): Promise<void> {
     'ack p50': r.ackMs.p50, 'ack p95': r.ackMs.p95, 'ack p99': r.ackMs.p99,
     'e2e p50': r.e2eMs.p50, 'e2e p95': r.e2eMs.p95, 'e2e p99': r.e2eMs.p99,
     'p50/critical': (r.e2eMs.p50 / CRITICAL_MS).toFixed(3), 'p99/critical': (r.e2eMs.p99 / CRITICAL_MS).toFixed(3),
-    open: r.notTerminal, errors: JSON.stringify(r.errors),
+    open: r.notTerminal, ...hopColumns(r.hops), errors: JSON.stringify(r.errors),
   })))}\n`);
   process.stdout.write(`where an order's time goes at ${runs[0]?.ratePerSec}/s (ms from the scheduled arrival to each persisted event; the gap before each):\n${table(timeline)}\n`);
   process.stdout.write(`cpu per process (share of one core) at each rate:\n${table(runs.map((r) => ({ 'rate/s': r.ratePerSec, ...r.cpu })))}\n`);
+  process.stdout.write(`CPU ms per completed order, per process (load gen = this script):\n${table(runs.map((r) => ({ 'rate/s': r.ratePerSec, ...cpuPerOrderColumns(r.cpuMsPerOrder) })))}\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'e2e', criticalMs: CRITICAL_MS, durationS, runs: runs.map(({ placed: _placed, ...r }) => r), timeline })}\n`);
 }
 

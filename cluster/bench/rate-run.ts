@@ -3,6 +3,7 @@ import { runOpenLoop } from '../../src/load/open-loop.js';
 import type { BenchCluster } from './bench-cluster.js';
 import { cpuShare } from './bench-cluster.js';
 import { summarize, type Summary } from '../../src/load/stats.js';
+import { hopLatency, scrapeHops, type HopLatency } from './hop-latency.js';
 
 /** What a rate run drives: our bench cluster, or anything shaped like it (bench:peer's Restate). */
 export type RateTarget = Pick<BenchCluster, 'place' | 'terminal' | 'waitTerminal' | 'cpuSeconds'>;
@@ -25,6 +26,10 @@ export interface RateRun {
   cpu: Record<string, string>;
   /** CPU seconds each process used during the run (load and drain). */
   cpuSeconds: Record<string, number>;
+  /** CPU milliseconds per terminal order, per process (nodes, cassandra, broker, downstream, bench = the load generator). */
+  cpuMsPerOrder: Record<string, number>;
+  /** The intake and status hops through Kafka, as the nodes measured them (hop-latency.ts). */
+  hops: Record<string, HopLatency>;
   /** Accepted orders with their scheduled arrival and answer time (Date.now ms). */
   placed: Array<{ orderId: string; scheduledAt: number; ackAt: number }>;
 }
@@ -34,6 +39,9 @@ export interface RateRun {
  * arrival), then waits for the accepted orders to finish.
  */
 export async function runAtRate(bench: RateTarget, ratePerSec: number, durationMs: number, drainMs = 60_000): Promise<RateRun> {
+  // Our nodes measure the two Kafka hops; another target (bench:peer's) has none to read.
+  const nodeAddresses = () => ('cluster' in bench ? (bench as BenchCluster).cluster.nodes.flatMap((n) => (n.process && n.adminAddress ? [n.adminAddress] : [])) : []);
+  const hopsBefore = await scrapeHops(nodeAddresses());
   const cpuBefore = await bench.cpuSeconds();
   const startedAt = Date.now();
   const report = await runOpenLoop({ ratePerSec, durationMs, maxInFlight: 5_000, clock: Date.now, fire: (i) => bench.place(i) });
@@ -41,6 +49,7 @@ export async function runAtRate(bench: RateTarget, ratePerSec: number, durationM
   const ids = accepted.map((r) => r.value!);
   const open = await bench.waitTerminal(ids, drainMs);
   const cpuAfter = await bench.cpuSeconds();
+  const hopsAfter = await scrapeHops(nodeAddresses());
   const errors: Record<string, number> = {};
   for (const r of report.results.filter((x) => !x.ok)) {
     const name = (r.error as grpc.ServiceError).code !== undefined ? `grpc ${(r.error as grpc.ServiceError).code}` : String(r.error);
@@ -64,6 +73,8 @@ export async function runAtRate(bench: RateTarget, ratePerSec: number, durationM
     completedPerSec: Math.round((e2e.length / Math.max(0.001, (lastAt - startedAt) / 1000)) * 10) / 10,
     cpu: cpuShare(cpuBefore, cpuAfter, seconds),
     cpuSeconds: Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, cpuAfter[k]! - (cpuBefore[k] ?? 0)])),
+    cpuMsPerOrder: Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, Math.round(((cpuAfter[k]! - (cpuBefore[k] ?? 0)) * 1000 * 10) / Math.max(1, e2e.length)) / 10])),
+    hops: hopLatency(hopsBefore, hopsAfter),
     placed: accepted.map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
   };
 }

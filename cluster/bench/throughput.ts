@@ -15,6 +15,7 @@ import { startBenchCluster } from './bench-cluster.js';
 import { runAtRate, type RateRun } from './rate-run.js';
 import { table } from '../../src/load/stats.js';
 import { eventTimeline } from './where-time-goes.js';
+import { cpuPerOrderColumns, hopColumns } from './hop-latency.js';
 
 const P99_BOUND_MS = 2_000;
 
@@ -46,8 +47,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nthroughput on 3 nodes, zero downstream latency (Cassandra commitlog_sync=batch), ${durationS} s per rate\n`);
   process.stdout.write(`${table(runs.map((r) => ({
     'rate/s': r.ratePerSec, accepted: `${r.accepted}/${r.offered}`, 'done/s': r.completedPerSec, 'ack p99': r.ackMs.p99,
-    'e2e p50': r.e2eMs.p50, 'e2e p99': r.e2eMs.p99, open: r.notTerminal, sustained: sustained(r) ? 'yes' : 'no', ...r.cpu,
+    'e2e p50': r.e2eMs.p50, 'e2e p99': r.e2eMs.p99, open: r.notTerminal, sustained: sustained(r) ? 'yes' : 'no', ...hopColumns(r.hops), ...r.cpu,
   })))}\n`);
+  process.stdout.write(`CPU ms per completed order, per process (load gen = this script):\n${table(runs.map((r) => ({ 'rate/s': r.ratePerSec, ...cpuPerOrderColumns(r.cpuMsPerOrder) })))}\n`);
   process.stdout.write(`where an order's time goes at ${runs.at(-1)?.ratePerSec}/s (ms from the scheduled arrival to each persisted event; gaps between them):\n${table(timeline)}\n`);
   process.stdout.write(`highest sustained: ${best ? `${best.completedPerSec} completed orders/s at ${best.ratePerSec}/s offered` : 'none of the rates'}\n`);
   if (values['cpu-prof']) process.stdout.write(`node CPU profiles: ${profDir}/ (open in Chrome DevTools)\n`);

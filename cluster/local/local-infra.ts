@@ -44,6 +44,23 @@ export interface LocalInfra {
 }
 
 /**
+ * JVM and commitlog settings of the local cluster's Cassandra (commitlog_sync stays `batch`:
+ * durable). Env overrides for A/B runs: CASSANDRA_JIT=c1|full, CASSANDRA_HEAP_MB,
+ * CASSANDRA_COMMITLOG_WINDOW_MS (whole ms).
+ */
+export function cassandraTuning(opts: { cassandraHeapMb?: number }, env: NodeJS.ProcessEnv = process.env): { heapMb: number; jit: 'c1' | 'full'; commitlogWindowMs: number } {
+  const jit = env.CASSANDRA_JIT ?? DEFAULT_TUNING.jit;
+  if (jit !== 'c1' && jit !== 'full') throw new Error(`CASSANDRA_JIT must be c1 or full, got ${jit}`);
+  return {
+    heapMb: opts.cassandraHeapMb ?? (env.CASSANDRA_HEAP_MB ? Number(env.CASSANDRA_HEAP_MB) : DEFAULT_TUNING.heapMb),
+    jit,
+    commitlogWindowMs: env.CASSANDRA_COMMITLOG_WINDOW_MS ? Number(env.CASSANDRA_COMMITLOG_WINDOW_MS) : DEFAULT_TUNING.commitlogWindowMs,
+  };
+}
+
+const DEFAULT_TUNING = { heapMb: 256, jit: 'c1', commitlogWindowMs: 2 } as const;
+
+/**
  * Cassandra and a Kafka-protocol broker for local runs and tests: started here unless existing
  * ones are named, then the schema applied (from this one process, before any node starts) and
  * the topics provisioned.
@@ -59,7 +76,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
     const cassandraLogger = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m) };
     if (!contactPoints?.length) {
       const t0 = Date.now();
-      cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir: opts.cassandraDataDir, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
+      cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir: opts.cassandraDataDir, ...cassandraTuning(opts), logger: cassandraLogger });
       timings.cassandraMs = Date.now() - t0;
       const dataDir = cassandra.dataDir;
       stops.push(async () => {
@@ -108,7 +125,7 @@ export async function startLocalInfra(opts: LocalInfraOptions): Promise<LocalInf
       killCassandra: () => own().kill(),
       async restartCassandra() {
         const { dataDir, port } = own();
-        cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir, port, heapMb: opts.cassandraHeapMb ?? 256, logger: cassandraLogger });
+        cassandra = await startCassandra({ commitlogSync: 'batch', host: opts.bindAddress, dataDir, port, ...cassandraTuning(opts), logger: cassandraLogger });
         infra.cassandra = cassandra;
       },
     };

@@ -72,6 +72,8 @@ const schema = z.object({
   KAFKA_FETCH_MAX_WAIT_MS: positiveInt.default(100),
   /** Messages (commands, status changes) one Kafka request may carry; 1 = a request each. */
   KAFKA_SEND_MAX_BATCH: positiveInt.default(500),
+  /** The status fanout commits its offsets after every batch (as before) instead of at most once a second; for A/B runs. */
+  KAFKA_STATUS_COMMIT_EVERY_BATCH: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** How long a starting node waits for Kafka before giving up with a clear message. */
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(15_000),
 
@@ -96,6 +98,10 @@ const schema = z.object({
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 
   SNAPSHOT_EVERY: positiveInt.default(50),
+  /** How long a finished order's actor stays in memory, answering late duplicates without a journal replay. */
+  ORDER_LINGER_MS: positiveInt.default(30_000),
+  /** Leave finished step runners alive until their order stops (the old behaviour); for A/B runs. */
+  STEP_RUNNERS_KEPT: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
   STEP_MAX_ATTEMPTS: positiveInt.optional(),
   STEP_BACKOFF_BASE_MS: positiveInt.optional(),

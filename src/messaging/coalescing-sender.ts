@@ -60,7 +60,10 @@ export function createCoalescingSender(opts: CoalescingSenderOptions): Coalescin
   };
   return {
     send(topic, message) {
-      const sent = new Promise<void>((resolve, reject) => queue.push({ topic, message, resolve, reject }));
+      // Stamped when submitted, not when the request leaves: a consumer measuring the hop from
+      // this timestamp sees the time spent queued behind the request in flight too.
+      const stamped = message.timestamp === undefined ? { ...message, timestamp: String(Date.now()) } : message;
+      const sent = new Promise<void>((resolve, reject) => queue.push({ topic, message: stamped, resolve, reject }));
       sent.catch(() => undefined); // a caller may ignore the outcome
       draining ??= drain();
       return sent;

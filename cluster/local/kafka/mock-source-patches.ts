@@ -4,21 +4,10 @@
  * ambiguous, so a librdkafka upgrade fails the build instead of producing a broker that quietly
  * misbehaves.
  */
+import { PatchAnchorNotFoundError, type SourcePatch } from './source-patch.js';
+import { FETCH_WAKEUP_PATCHES } from './fetch-wakeup-patch.js';
 
-export class PatchAnchorNotFoundError extends Error {
-  override name = 'PatchAnchorNotFoundError';
-}
-
-export interface SourcePatch {
-  id: string;
-  /** Path inside the librdkafka source tree. */
-  file: string;
-  /** A string the patched source contains and the pristine one does not. */
-  marker: string;
-  /** Everything the patch inserts or rewrites; part of the build cache key. */
-  fingerprint: string;
-  apply(source: string): string;
-}
+export { PatchAnchorNotFoundError, type SourcePatch } from './source-patch.js';
 
 /** Compiled into the binary as a string too, so a test can check the running broker has it. */
 export const SYNCGROUP_PATCH_MARKER = 'CHECKOUT_SYNCGROUP_PATCH_V1';
@@ -192,7 +181,11 @@ export const bindAddressPatch: SourcePatch = {
   },
 };
 
-export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch, bindAddressPatch];
+export const MOCK_SOURCE_PATCHES: readonly SourcePatch[] = [
+  syncGroupPatch, leaveGroupVersionPatch, uniqueMemberIdPatch, heldMemberSessionPatch, bindAddressPatch,
+  // The long poll answering when data arrives (fetch-wakeup-patch.ts).
+  ...FETCH_WAKEUP_PATCHES,
+];
 
 /** Applies one patch to pristine source; refuses source that already has it. */
 export function applyPatch(patch: SourcePatch, source: string): string {
