@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { OrderEvent } from './order/order-events.js';
-import type { OrderState } from './order/order-state.js';
+import { fallbacksOf, type OrderState } from './order/order-state.js';
 import type { StepFinished } from './order-hooks.js';
 import { isTerminal } from '../src/domain/order.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
@@ -22,6 +22,8 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
   const events = new Counter({ name: 'checkout_order_events_total', help: 'Persisted order events by type', labelNames: ['type'], registers: [registry] });
   const terminal = new Counter({ name: 'checkout_orders_terminal_total', help: 'Orders that reached a terminal state, by state', labelNames: ['status'], registers: [registry] });
   const savedByRetry = new Counter({ name: 'checkout_orders_saved_by_retry_total', help: 'Completed orders that met a transient failure on the way', registers: [registry] });
+  const fallbacks = new Counter({ name: 'checkout_fallbacks_total', help: 'Default fallbacks taken, by the dependency that was unavailable', labelNames: ['dependency'], registers: [registry] });
+  const savedByFallback = new Counter({ name: 'checkout_orders_saved_by_fallback_total', help: 'Completed orders that took at least one default fallback on the way', registers: [registry] });
   const attemptFailures = new Counter({ name: 'checkout_step_attempt_failures_total', help: 'Failed attempts of steps and compensations', labelNames: ['step', 'kind'], registers: [registry] });
   const compensations = new Counter({ name: 'checkout_compensations_total', help: 'Completed compensations by step', labelNames: ['step'], registers: [registry] });
   const orderSeconds = new Histogram({
@@ -41,10 +43,14 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
       events.inc({ type: event.type });
       live.onStatus(orderId, state.status);
       if (event.type === 'StepCompensated') compensations.inc({ step: event.step });
+      // Pricing's fallbacks are journaled with the order; a step's as its own event.
+      if (event.type === 'OrderPlaced') for (const f of event.order.fallbacks ?? []) fallbacks.inc({ dependency: f.dependency });
+      if (event.type === 'FallbackTaken') fallbacks.inc({ dependency: event.dependency });
       if (!isTerminal(state.status)) return;
       terminal.inc({ status: state.status });
       finished++;
       if (state.status === 'COMPLETED' && state.retried) savedByRetry.inc();
+      if (state.status === 'COMPLETED' && fallbacksOf(state).length > 0) savedByFallback.inc();
       if (state.order) orderSeconds.observe({ status: state.status }, Math.max(0, event.at - state.order.placedAt) / 1000);
     },
     onAttemptFailed: (step, kind) => attemptFailures.inc({ step, kind }),

@@ -5,6 +5,7 @@ import { createActiveOrderIndex, type ActiveOrderIndex } from '../src/storage/ac
 import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
 import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
 import type { CheckoutSteps } from '../src/domain/checkout-steps.js';
+import { DEFAULT_FALLBACK_SETTINGS, type FallbackSettings } from '../src/resilience/fallback-settings.js';
 import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
 import type { OrderHooks } from './order-hooks.js';
@@ -30,6 +31,8 @@ export interface OrderRuntimeOptions extends OrderHooks {
   index?: ActiveOrderIndex;
   /** Replaces parts of every step's declared retry policy (`actors/order/checkout-flow.ts`). */
   retryOverride?: RetryOverride;
+  /** The step fallbacks this node may take and their limits; all on by default. */
+  fallbacks?: FallbackSettings;
   snapshotEvery: number;
   /** How long a finished order's actor stays in memory (late duplicates answered without a replay); default 30 000. */
   lingerMs?: number;
@@ -71,6 +74,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
       clock: opts.clock ?? Date.now,
       snapshotEvery: opts.snapshotEvery,
       keepFinishedRunners: opts.keepFinishedRunners,
+      fallbacks: opts.fallbacks ?? DEFAULT_FALLBACK_SETTINGS,
       // Storage outages are waited out (Cassandra restarting): an order must not be abandoned for one.
       recoveryPolicy: { maxAttempts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 5_000, jitter: 0.5 } },
       logger: opts.logger,

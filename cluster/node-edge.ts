@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Client } from 'cassandra-driver';
 import type { Registry } from 'prom-client';
-import type { Config } from '../src/config/config.js';
+import { fallbackSettingsOf, type Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
 import { tokenServiceOf } from '../src/edge/config-tokens.js';
 import { checkoutServiceHandlers } from '../src/edge/checkout-service.js';
@@ -39,7 +39,9 @@ export function startNodeEdge(opts: {
   const rules = watchRulesFile({
     path: config.SANDBOX_RULES_FILE, logger: opts.logger, onLoaded: (l) => routing.rulesLoaded(l), onRefused: () => routing.rulesRefused(),
   });
-  const pricer = createOrderPricer({ clients: opts.downstream, deadlineMs: config.DOWNSTREAM_DEADLINE_MS, clock: Date.now });
+  const pricer = createOrderPricer({
+    clients: opts.downstream, deadlineMs: config.DOWNSTREAM_DEADLINE_MS, clock: Date.now, fallbacks: fallbackSettingsOf(config),
+  });
   const flow = createPlaceOrderFlow({
     idempotency: createIdempotencyStore({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, ttlSeconds: config.IDEMPOTENCY_TTL_S, counters: opts.storageCounters }),
     price: (input, orderId, o) => pricer.price(input, orderId, o),

@@ -6,7 +6,7 @@ import { readOrderState } from '../actors/order/read-order.js';
 import type { OrderState } from '../actors/order/order-state.js';
 import { grpcCheckoutSteps } from '../src/clients/grpc-checkout-steps.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
-import type { Config } from '../src/config/config.js';
+import { fallbackSettingsOf, type Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
 import { orderView } from '../actors/order/order-view.js';
 import type { OrderView } from '../src/domain/order-view.js';
@@ -69,6 +69,7 @@ export async function startNodeOrders(opts: {
     index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
+    fallbacks: fallbackSettingsOf(config),
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
     lingerMs: config.ORDER_LINGER_MS, keepFinishedRunners: config.STEP_RUNNERS_KEPT,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),

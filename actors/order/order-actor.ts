@@ -6,8 +6,10 @@ import type { OrderHooks, StepFinished } from '../order-hooks.js';
 import { spawnStepRunner, type StepJob, type StepReport, type StepRunnerDeps } from '../steps/step-runner.js';
 import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
 import { dispatch, spawnEventSourced, stopActor, type Effect, type Ref } from '../typed-nact.js';
+import type { FallbackSettings } from '../../src/resilience/fallback-settings.js';
 import type { OrderEvent } from './order-events.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from './order-state.js';
+import { fallbackDecision } from './step-fallback-decision.js';
 
 export interface OrderReply { orderId: string; state: OrderState; duplicate?: boolean }
 
@@ -25,6 +27,8 @@ export interface OrderActorDeps extends Pick<OrderHooks, 'onAttemptFailed' | 'on
   nodeId: string;
   clock(): number;
   snapshotEvery: number;
+  /** Which step fallbacks this node may take, and their limits (decided once, then journaled). */
+  fallbacks: FallbackSettings;
   /** Backoff between recoveries after storage failures; gives up (stops) after maxAttempts. */
   recoveryPolicy: RetryPolicy;
   logger: Logger;
@@ -59,9 +63,10 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
     const action = nextAction(state);
     if (action.kind === 'close') return dispatch(me, { type: 'resume' });
     if (action.kind === 'wait' || !state.order) return stopChild();
-    if (child && child.job.kind === action.kind && child.job.step === action.step) return;
+    const channel = action.kind === 'run' ? action.channel : 'primary';
+    if (child && child.job.kind === action.kind && child.job.step === action.step && child.job.channel === channel) return;
     stopChild();
-    const job: StepJob = { kind: action.kind, step: action.step, run: ++runs, order: state.order };
+    const job: StepJob = { kind: action.kind, step: action.step, channel, run: ++runs, order: state.order };
     log.debug({ step: job.step, kind: job.kind }, 'starting step');
     child = { ref: spawnStepRunner(me as Ref<StepReport>, job, deps.runner), job, startedAt: deps.clock() };
   };
@@ -119,8 +124,16 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         if (!isCurrent(cmd) || state.compensation) return undefined;
         const o = cmd.outcome;
         finished(cmd.step, 'run', o.ok ? 'ok' : o.definitive ? 'fatal' : 'gave_up', o.attempts);
-        if (!o.ok) log.info({ step: cmd.step, reason: o.reason, attempts: o.attempts, definitive: o.definitive }, 'step failed: undoing the completed steps');
         runnerFinished();
+        if (!o.ok && !o.definitive) {
+          const decision = fallbackDecision(state, cmd.step, deps.fallbacks);
+          if (decision?.take) {
+            log.info({ step: cmd.step, rule: decision.event.rule, attempts: o.attempts }, 'step unavailable past its budget: taking its fallback');
+            return persistThenDrive({ ...decision.event, attempts: o.attempts, ...stamp() }, me);
+          }
+          if (decision) log.info({ step: cmd.step, why: decision.why }, 'step unavailable past its budget: its fallback does not apply');
+        }
+        if (!o.ok) log.info({ step: cmd.step, reason: o.reason, attempts: o.attempts, definitive: o.definitive }, 'step failed: undoing the completed steps');
         return persistThenDrive(o.ok
           ? { type: 'StepSucceeded', step: cmd.step, resultId: o.resultId, attempts: o.attempts, ...stamp() }
           : { type: 'StepFailed', step: cmd.step, reason: o.reason, message: o.message, definitive: o.definitive, attempts: o.attempts, ...stamp() }, me);

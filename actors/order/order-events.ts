@@ -1,5 +1,6 @@
 import type { PricedOrder } from '../../src/domain/order.js';
 import type { StepName } from '../../src/domain/checkout-steps.js';
+import type { FallbackDependency, FallbackRule } from '../../src/domain/fallbacks.js';
 
 /**
  * What the journal holds for an order. Every event carries its schema version `v`, so a later
@@ -11,6 +12,12 @@ export type OrderEvent =
   | { type: 'StepSucceeded'; v: 1; step: StepName; resultId: string; attempts: number; at: number; node: string }
   /** `definitive`: the service said no, so nothing was applied; otherwise the outcome is unknown. */
   | { type: 'StepFailed'; v: 1; step: StepName; reason: string; message: string; definitive: boolean; attempts: number; at: number; node: string }
+  /**
+   * The step's service stayed unavailable past its budget and its fallback was taken: `then` says
+   * whether the order proceeds as if the step succeeded, or runs the step's second channel next.
+   * Persisted before anything depends on it, so recovery replays the decision instead of deciding again.
+   */
+  | { type: 'FallbackTaken'; v: 1; step: StepName; dependency: FallbackDependency; rule: FallbackRule; then: 'proceed' | 'second-channel'; detail: string; attempts: number; at: number; node: string }
   | { type: 'CancelRequested'; v: 1; reason: string; at: number; node: string }
   | { type: 'StepCompensated'; v: 1; step: StepName; attempts: number; at: number; node: string }
   | { type: 'OrderClosed'; v: 1; outcome: 'FAILED' | 'CANCELLED'; at: number; node: string };
@@ -20,7 +27,7 @@ export type OrderEventType = OrderEvent['type'];
 export const CURRENT_EVENT_VERSION = 1;
 
 const knownTypes: ReadonlySet<string> = new Set<OrderEventType>([
-  'OrderPlaced', 'StepSucceeded', 'StepFailed', 'CancelRequested', 'StepCompensated', 'OrderClosed',
+  'OrderPlaced', 'StepSucceeded', 'StepFailed', 'FallbackTaken', 'CancelRequested', 'StepCompensated', 'OrderClosed',
 ]);
 
 /** Decodes a stored event; throws on a type or version it does not know (a row from a newer build). */

@@ -1,5 +1,6 @@
 import { isTerminal, type OrderStatus, type PricedOrder } from '../../src/domain/order.js';
 import type { StepName } from '../../src/domain/checkout-steps.js';
+import type { FallbackTaken } from '../../src/domain/fallbacks.js';
 import { checkoutFlow } from './checkout-flow.js';
 import type { OrderEvent } from './order-events.js';
 
@@ -21,12 +22,14 @@ export interface OrderState {
   compensated: StepName[];
   /** Whether any step needed more than one attempt: a completed order like that was saved by retry. */
   retried: boolean;
+  /** Every fallback taken, pricing's (from OrderPlaced) first: a completed order with any was saved by fallback. */
+  fallbacks: FallbackTaken[];
   version: number;
   updatedAt: number;
 }
 
 export const emptyOrderState: OrderState = Object.freeze({
-  status: 'NEW', completed: {}, compensated: [], retried: false, version: 0, updatedAt: 0,
+  status: 'NEW', completed: {}, compensated: [], retried: false, fallbacks: [], version: 0, updatedAt: 0,
 }) as OrderState;
 
 /** The pure event handler: recovery is just this fold over the journal. */
@@ -34,7 +37,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
   const next = { ...state, version: state.version + 1, updatedAt: event.at };
   switch (event.type) {
     case 'OrderPlaced':
-      return { ...next, status: 'PLACED', order: event.order };
+      return { ...next, status: 'PLACED', order: event.order, fallbacks: event.order.fallbacks ?? [] };
     case 'StepSucceeded': {
       const step = checkoutFlow.find((s) => s.name === event.step);
       const completed = { ...state.completed, [event.step]: { resultId: event.resultId, attempts: event.attempts } };
@@ -53,6 +56,14 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
           pending: stepsToUndo(state, event.definitive ? undefined : event.step),
         },
       };
+    case 'FallbackTaken': {
+      const step = checkoutFlow.find((s) => s.name === event.step);
+      const fallbacks = [...fallbacksOf(state), { dependency: event.dependency, rule: event.rule, detail: event.detail, step: event.step, at: event.at }];
+      // A second channel changes which call runs next (see nextAction); "proceed" completes the step.
+      if (event.then === 'second-channel' || state.compensation || !step) return { ...next, fallbacks };
+      const completed = { ...state.completed, [event.step]: { resultId: `fallback:${event.rule}`, attempts: event.attempts } };
+      return { ...next, fallbacks, completed, status: step.reaches };
+    }
     case 'CancelRequested':
       return {
         ...next,
@@ -77,6 +88,12 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
   }
 }
 
+/** Snapshots taken before fallbacks existed lack the field. */
+export const fallbacksOf = (state: OrderState): FallbackTaken[] => state.fallbacks ?? [];
+
+/** Whether the step's second channel has replaced its first (its fallback was taken). */
+export const onSecondChannel = (state: OrderState, step: StepName): boolean => fallbacksOf(state).some((f) => f.step === step);
+
 /** Completed steps plus one whose outcome is unknown, newest first, keeping those that can be undone. */
 function stepsToUndo(state: OrderState, unknownOutcome: StepName | undefined): StepName[] {
   return checkoutFlow
@@ -92,7 +109,8 @@ export function frontierStep(state: OrderState): StepName | undefined {
 
 export type NextAction =
   | { kind: 'wait' }
-  | { kind: 'run'; step: StepName }
+  /** `channel`: the step's own call, or its second channel once that fallback was taken. */
+  | { kind: 'run'; step: StepName; channel: 'primary' | 'second' }
   | { kind: 'compensate'; step: StepName }
   | { kind: 'close'; outcome: 'FAILED' | 'CANCELLED' };
 
@@ -105,5 +123,5 @@ export function nextAction(state: OrderState): NextAction {
     return { kind: 'close', outcome: state.compensation.cause === 'cancel' ? 'CANCELLED' : 'FAILED' };
   }
   const step = frontierStep(state);
-  return step ? { kind: 'run', step } : { kind: 'wait' };
+  return step ? { kind: 'run', step, channel: onSecondChannel(state, step) ? 'second' : 'primary' } : { kind: 'wait' };
 }

@@ -1,4 +1,4 @@
-import type { OrderState } from './order-state.js';
+import { fallbacksOf, type OrderState } from './order-state.js';
 import type { OrderView } from '../../src/domain/order-view.js';
 
 
@@ -21,6 +21,10 @@ export function orderView(orderId: string, state: OrderState): OrderView | undef
     total: money(o.currency, o.totalMinor),
     deliveryAddress: { line1: o.address.line1, city: o.address.city, postalCode: o.address.postalCode, country: o.address.country, lat: o.address.lat, lng: o.address.lng },
     ...(failure ? { failure } : {}),
+    ...(o.discountMinor ? { discount: money(o.currency, o.discountMinor) } : {}),
+    etaMinutes: o.etaMinutes ?? 0,
+    estimated: o.estimated ?? [],
+    fallbacks: fallbacksOf(state).map((f) => ({ dependency: f.dependency, rule: f.rule, detail: f.detail, step: f.step ?? '' })),
     placedAt: o.placedAt,
     updatedAt: state.updatedAt,
     version: state.version,

@@ -1,6 +1,6 @@
 import type { PricedOrder } from '../../src/domain/order.js';
 import type { StepName } from '../../src/domain/checkout-steps.js';
-import { FatalError } from '../../src/domain/errors.js';
+import { FatalError, TransientError } from '../../src/domain/errors.js';
 import { stepUnavailable } from '../../src/domain/failure-reasons.js';
 import { retry, type RetryPolicy, type RetryResult } from '../../src/resilience/retry.js';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
@@ -11,6 +11,8 @@ import { dispatch, isAlive, spawnActor, type Ref } from '../typed-nact.js';
 export interface StepJob {
   kind: 'run' | 'compensate';
   step: StepName;
+  /** Which call runs the step: its own, or its second channel (a fallback taken earlier). */
+  channel: 'primary' | 'second';
   run: number;
   order: PricedOrder;
 }
@@ -79,10 +81,27 @@ export function spawnStepRunner(parent: Ref<StepReport>, job: StepJob, deps: Ste
 }
 
 function callFor(definition: StepDefinition, job: StepJob, steps: CheckoutSteps): () => Promise<string | void> {
-  if (job.kind === 'run') return () => definition.run(steps, job.order);
+  if (job.kind === 'run') {
+    const second = definition.fallback?.run;
+    if (job.channel === 'second' && !second) throw new Error(`step ${job.step} has no second channel`);
+    const call = job.channel === 'second' && second ? second : definition.run;
+    return () => withinDeadline(call(steps, job.order), definition.deadlineMs, job.step);
+  }
   const undo = definition.compensate;
   if (!undo) throw new Error(`step ${job.step} has no compensation`);
   return () => undo(steps, job.order);
+}
+
+/**
+ * The step's own deadline per attempt. The call itself is left to finish or time out on its own:
+ * the retry reuses its idempotency key, so a late answer cannot apply anything twice.
+ */
+function withinDeadline<T>(call: Promise<T>, deadlineMs: number, step: StepName): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientError(`${step} took longer than its ${deadlineMs} ms deadline`)), deadlineMs);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
 
 function outcomeOf(result: Exclude<RetryResult<string | void>, { stop: 'abandoned' }>, step: StepName): StepOutcome {

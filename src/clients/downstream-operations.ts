@@ -4,6 +4,7 @@ export const OPERATIONS = [
   'catalog.GetMenu',
   'catalog.GetConsumer',
   'catalog.GetPaymentMethod',
+  'catalog.GetPromotion',
   'fraud.Assess',
   'payments.Authorize',
   'payments.Capture',
@@ -13,6 +14,7 @@ export const OPERATIONS = [
   'logistics.CreateDelivery',
   'logistics.CancelDelivery',
   'merchant.SendOrder',
+  'merchant.PhoneOrder',
   'merchant.CancelTicket',
 ] as const;
 

@@ -26,6 +26,11 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
 
 const amount = (o: PricedOrder) => ({ currency: o.currency, minor: o.totalMinor });
 
+const ticketOf = (o: PricedOrder, key: string) => ({
+  idempotencyKey: key, orderId: o.orderId, merchantId: o.merchantId,
+  lines: o.lines.map((l) => ({ itemId: l.itemId, name: l.name, quantity: l.quantity, note: l.note })),
+});
+
 /** The checkout's steps over the downstream services' gRPC APIs, each call under a deadline. */
 export function grpcCheckoutSteps(clients: DownstreamClients, deadlineMs: number): CheckoutSteps {
   const opts = { deadlineMs };
@@ -40,10 +45,8 @@ export function grpcCheckoutSteps(clients: DownstreamClients, deadlineMs: number
       idempotencyKey: key, orderId: o.orderId, merchantId: o.merchantId, pickup: o.pickup,
       dropoff: { lat: o.address.lat, lng: o.address.lng }, postalCode: o.address.postalCode,
     }, opts)).deliveryId),
-    sendToMerchant: (o, key) => call(async () => (await clients.merchant.sendOrder({
-      idempotencyKey: key, orderId: o.orderId, merchantId: o.merchantId,
-      lines: o.lines.map((l) => ({ itemId: l.itemId, name: l.name, quantity: l.quantity, note: l.note })),
-    }, opts)).ticketId),
+    sendToMerchant: (o, key) => call(async () => (await clients.merchant.sendOrder(ticketOf(o, key), opts)).ticketId),
+    phoneOrderToMerchant: (o, key) => call(async () => (await clients.merchant.phoneOrder(ticketOf(o, key), opts)).ticketId),
     capturePayment: (o, key, authorizeKey) => call(async () => (await clients.payments.capture({
       idempotencyKey: key, orderId: o.orderId, authorizeIdempotencyKey: authorizeKey, amount: amount(o),
     }, opts)).captureId),

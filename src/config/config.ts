@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_FALLBACK_SETTINGS, type FallbackSettings } from '../resilience/fallback-settings.js';
 
 /** Raised when the environment does not describe a runnable node; the message says what to fix. */
 export class ConfigError extends Error {
@@ -20,6 +21,7 @@ const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-
  * token, so a node takes it only with CHECKOUT_DEV_MODE set.
  */
 export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+const nonNegativeInt = z.coerce.number().int().min(0);
 
 const schema = z.object({
   NODE_ID: z.string().min(1).max(64).regex(/^[\w.-]+$/).default(`${hostname()}-${process.pid}`),
@@ -117,6 +119,14 @@ const schema = z.object({
   /** Consecutive failed probes before the node leaves the group; consecutive good ones before it rejoins. */
   STORAGE_WATCHDOG_FAILURES: positiveInt.default(3),
   STORAGE_WATCHDOG_RECOVERIES: positiveInt.default(3),
+
+  /** Default fallbacks (src/resilience/fallback-settings.ts; the README's policy table): on/off and their limits. */
+  FALLBACK_PROMOTIONS: flag.default(true),
+  FALLBACK_DELIVERY_QUOTE: flag.default(true),
+  FALLBACK_DELIVERY_FEE_CAP_MINOR: nonNegativeInt.default(DEFAULT_FALLBACK_SETTINGS.deliveryQuote.feeCapMinor),
+  FALLBACK_FRAUD: flag.default(true),
+  FALLBACK_FRAUD_MAX_ORDER_MINOR: nonNegativeInt.default(DEFAULT_FALLBACK_SETTINGS.fraud.maxOrderMinor),
+  FALLBACK_MERCHANT_PHONE: flag.default(true),
 });
 
 /** The validated environment; AUTH_SECRET is always set (the dev secret only in dev mode). */
@@ -167,6 +177,16 @@ function transportProblems(c: z.output<typeof schema>): string[] {
   if (c.KAFKA_SASL_MECHANISM !== undefined && c.KAFKA_SASL_USERNAME === undefined) problems.push('KAFKA_SASL_MECHANISM: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
   if (c.KAFKA_SASL_MECHANISM === undefined && c.KAFKA_SASL_USERNAME !== undefined) problems.push('KAFKA_SASL_USERNAME: needs KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
   return problems;
+}
+
+/** The fallbacks' switches and limits as the order runtime and the pricer take them. */
+export function fallbackSettingsOf(config: Config): FallbackSettings {
+  return {
+    promotions: { enabled: config.FALLBACK_PROMOTIONS },
+    deliveryQuote: { enabled: config.FALLBACK_DELIVERY_QUOTE, feeCapMinor: config.FALLBACK_DELIVERY_FEE_CAP_MINOR },
+    fraud: { enabled: config.FALLBACK_FRAUD, maxOrderMinor: config.FALLBACK_FRAUD_MAX_ORDER_MINOR },
+    merchantChannel: { enabled: config.FALLBACK_MERCHANT_PHONE },
+  };
 }
 
 function hintFor(name: string): string {

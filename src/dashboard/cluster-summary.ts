@@ -40,6 +40,8 @@ export interface ClusterSummary {
   throughput: { completedPerSec: number; windowSeconds: number };
   latency: { p50Ms: number | null; p99Ms: number | null; samples: number; windowSeconds: number };
   retries: { failedAttempts: number; savedByRetry: number };
+  /** Default fallbacks taken by dependency, and completed orders they saved (beside those saved by retry). */
+  fallbacks: { taken: number; byDependency: Record<string, number>; savedByFallback: number };
   compensations: number;
 }
 
@@ -74,7 +76,20 @@ export function summarizeCluster(rows: readonly NodeStatusRow[], opts: { now: nu
       samples: recentDurations.at(-1)?.[1] ?? 0, windowSeconds: LATENCY_WINDOW_MS / 1000,
     },
     retries: { failedAttempts: total((r) => r.counters.failedAttempts), savedByRetry: total((r) => r.counters.savedByRetry) },
+    fallbacks: fallbacksOf(live),
     compensations: total((r) => r.counters.compensations),
+  };
+}
+
+function fallbacksOf(live: readonly NodeStatusRow[]): ClusterSummary['fallbacks'] {
+  const byDependency: Record<string, number> = {};
+  for (const r of live) {
+    for (const [dependency, n] of Object.entries(r.counters.fallbacks ?? {})) byDependency[dependency] = (byDependency[dependency] ?? 0) + n;
+  }
+  return {
+    taken: Object.values(byDependency).reduce((a, b) => a + b, 0),
+    byDependency,
+    savedByFallback: live.reduce((sum, r) => sum + (r.counters.savedByFallback ?? 0), 0),
   };
 }
 

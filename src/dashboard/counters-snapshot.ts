@@ -12,6 +12,9 @@ export interface CountersSnapshot {
   /** Failed step attempts (each is followed by a retry or, once the budget is spent, a compensation). */
   failedAttempts: number;
   savedByRetry: number;
+  /** Default fallbacks taken, by dependency, and completed orders that took any (absent on older nodes). */
+  fallbacks?: Record<string, number>;
+  savedByFallback?: number;
   compensations: number;
   /** Order actors alive on this node by status (absent where the gauge is not registered). */
   liveByStatus?: Record<string, number>;
@@ -41,16 +44,17 @@ export async function readCounters(registry: Registry): Promise<CountersSnapshot
   const sum = (vs: MetricValue[], keep: (labels: MetricValue['labels']) => boolean = () => true) =>
     vs.filter((v) => keep(v.labels ?? {})).reduce((total, v) => total + v.value, 0);
 
-  const [events, terminal, attempts, saved, compensations, durations, live] = await Promise.all([
+  const [events, terminal, attempts, saved, compensations, durations, live, fallbacks, savedByFallback] = await Promise.all([
     values('checkout_order_events_total'), values('checkout_orders_terminal_total'), values('checkout_step_attempt_failures_total'),
     values('checkout_orders_saved_by_retry_total'), values('checkout_compensations_total'), values('checkout_order_duration_seconds'),
-    values('checkout_live_orders'),
+    values('checkout_live_orders'), values('checkout_fallbacks_total'), values('checkout_orders_saved_by_fallback_total'),
   ]);
   return {
     placed: sum(events, (l) => l.type === 'OrderPlaced'),
     terminal: byStatusLabel(terminal),
     failedAttempts: sum(attempts, (l) => l.kind === undefined || l.kind === 'run'),
     savedByRetry: sum(saved),
+    ...(registry.getSingleMetric('checkout_fallbacks_total') ? { fallbacks: byLabel(fallbacks, 'dependency'), savedByFallback: sum(savedByFallback) } : {}),
     compensations: sum(compensations),
     durationBuckets: completedBuckets(durations),
     ...(registry.getSingleMetric('checkout_live_orders') ? { liveByStatus: byStatusLabel(live) } : {}),
@@ -58,10 +62,14 @@ export async function readCounters(registry: Registry): Promise<CountersSnapshot
 }
 
 function byStatusLabel(values: MetricValue[]): Record<string, number> {
+  return byLabel(values, 'status');
+}
+
+function byLabel(values: MetricValue[], label: string): Record<string, number> {
   const by: Record<string, number> = {};
   for (const v of values) {
-    const status = String(v.labels?.status ?? 'UNKNOWN');
-    by[status] = (by[status] ?? 0) + v.value;
+    const key = String(v.labels?.[label] ?? 'UNKNOWN');
+    by[key] = (by[key] ?? 0) + v.value;
   }
   return by;
 }

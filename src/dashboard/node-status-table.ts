@@ -87,6 +87,7 @@ export function decodeFigures(text: string | null): { counters: CountersSnapshot
       terminal: Object.fromEntries(Object.entries(c.terminal ?? {}).map(([k, v]) => [k, num(v)])),
       failedAttempts: num(c.failedAttempts),
       savedByRetry: num(c.savedByRetry),
+      ...(c.fallbacks ? { fallbacks: Object.fromEntries(Object.entries(c.fallbacks).map(([k, v]) => [k, num(v)])), savedByFallback: num(c.savedByFallback) } : {}),
       compensations: num(c.compensations),
       durationBuckets: decodeBuckets(c.durationBuckets),
       ...(c.liveByStatus ? { liveByStatus: Object.fromEntries(Object.entries(c.liveByStatus).map(([k, v]) => [k, num(v)])) } : {}),

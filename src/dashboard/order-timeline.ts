@@ -47,7 +47,12 @@ export function timelineOf(orderId: string, rows: readonly StoredJournalRow[]): 
 
 function detailOf(event: OrderEvent): string {
   switch (event.type) {
-    case 'OrderPlaced': return `merchant ${event.order.merchantId}, total ${event.order.totalMinor} ${event.order.currency}`;
+    case 'OrderPlaced': return [
+      `merchant ${event.order.merchantId}, total ${event.order.totalMinor} ${event.order.currency}`,
+      ...(event.order.estimated?.length ? [`estimated: ${event.order.estimated.join(', ')}`] : []),
+      ...(event.order.fallbacks ?? []).map((f) => `fallback ${f.rule}: ${f.detail}`),
+    ].join('; ');
+    case 'FallbackTaken': return `fallback ${event.rule}: ${event.detail}`;
     case 'StepSucceeded': return '';
     case 'StepFailed': return `${event.reason}${event.definitive ? '' : ' (outcome unknown)'}`;
     case 'CancelRequested': return event.reason;

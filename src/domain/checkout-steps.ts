@@ -10,6 +10,8 @@ export interface CheckoutSteps {
   authorizePayment(order: PricedOrder, key: string): Promise<string>;
   createDelivery(order: PricedOrder, key: string): Promise<string>;
   sendToMerchant(order: PricedOrder, key: string): Promise<string>;
+  /** The second channel to the restaurant (phoned through), under the same key as sendToMerchant. */
+  phoneOrderToMerchant(order: PricedOrder, key: string): Promise<string>;
   capturePayment(order: PricedOrder, key: string, authorizeKey: string): Promise<string>;
   voidAuthorization(order: PricedOrder, key: string, authorizeKey: string): Promise<void>;
   cancelDelivery(order: PricedOrder, key: string, deliveryKey: string): Promise<void>;

@@ -1,4 +1,9 @@
-/** The order as accepted at the edge: validated, priced, ready to run. Immutable. */
+import type { EstimatedPart, FallbackTaken } from './fallbacks.js';
+
+/**
+ * The order as accepted at the edge: validated, priced, ready to run. Immutable. The optional
+ * fields came with the fallbacks; orders journaled before them simply lack them.
+ */
 export interface PricedOrder {
   orderId: string;
   consumerId: string;
@@ -7,9 +12,18 @@ export interface PricedOrder {
   currency: string;
   lines: PricedLine[];
   subtotalMinor: number;
+  /** Confirmed by the promotions service; 0 or absent without one. total = subtotal − discount + fee + tip. */
+  discountMinor?: number;
+  promotionId?: string;
   deliveryFeeMinor: number;
+  /** Minutes, from the quote (or the zone's default when `estimated` says so). */
+  etaMinutes?: number;
   tipMinor: number;
   totalMinor: number;
+  /** What pricing estimated instead of confirming. */
+  estimated?: EstimatedPart[];
+  /** The fallbacks pricing took, journaled with the order in OrderPlaced. */
+  fallbacks?: FallbackTaken[];
   address: DeliveryAddress;
   pickup: GeoPoint;
   placedAt: number;

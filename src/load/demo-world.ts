@@ -12,6 +12,11 @@
  * Menus (every found merchant)
  *   <m>-item-1 … <m>-item-5   available, price 399 + 100·k minor (499 … 899).
  *   <m>-sold-out              unavailable, price 999.
+ *   Every merchant's delivery zone: default fee 399, default ETA 40 min, radius 8 km (what
+ *   checkout charges, marked estimated, when the delivery quote is unavailable).
+ * Promotions
+ *   m-41 … m-50     "PARTNER10": 10% off the items for every consumer, at most 300 minor.
+ *   elsewhere       none.
  * Consumers
  *   c-<anything>    found, except c-missing* (not found) and c-blocked (found, blocked).
  *   c-fraud         found; the built-in fault rejects it at fraud.Assess.
@@ -42,4 +47,9 @@ export const FIXTURES = {
   declinedCardLast4: '0002',
   defaultCardLast4: '4242',
   noCourierPostalCode: '00000',
+  zoneDefaultFeeMinor: 399,
+  zoneDefaultEtaMinutes: 40,
+  /** Merchants m-<n> with n at least this run the partner promotion. */
+  firstPromotedMerchant: 41,
+  promotion: { promotionId: 'PARTNER10', percentOff: 10, maxDiscountMinor: 300 },
 } as const;

@@ -4,7 +4,7 @@ import { merchantProblems, priceLines } from '../../src/pricing/order-problems.j
 
 const closed = (opensAt: number): Merchant__Output => ({
   merchantId: 'm-closed', name: 'Closed Kitchen', open: false, acceptingOrders: false, opensAt,
-  currency: 'USD', location: { lat: 0, lng: 0 }, found: true,
+  currency: 'USD', location: { lat: 0, lng: 0 }, found: true, zone: null,
 });
 
 describe('order problems', () => {

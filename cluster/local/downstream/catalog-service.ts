@@ -14,7 +14,11 @@ export function catalogHandlers(runtime: Runtime, world: World): CatalogServiceH
       answer(req) {
         const m = world.merchant(req.merchantId);
         if (!m) return { merchantId: req.merchantId, found: false };
-        return { ...m, found: true };
+        const { zone, ...facts } = m;
+        return {
+          ...facts, found: true,
+          zone: { defaultFee: { currency: m.currency, minor: zone.defaultFeeMinor }, defaultEtaMinutes: zone.defaultEtaMinutes, maxKm: zone.maxKm },
+        };
       },
     }),
     GetMenu: queryHandler(runtime, {
@@ -51,6 +55,22 @@ export function catalogHandlers(runtime: Runtime, world: World): CatalogServiceH
       answer(req) {
         const pm = world.paymentMethod(req.consumerId, req.paymentMethodId);
         return pm ? { ...pm, found: true } : { paymentMethodId: req.paymentMethodId, consumerId: req.consumerId, found: false };
+      },
+    }),
+    GetPromotion: queryHandler(runtime, {
+      operation: 'catalog.GetPromotion',
+      validate(req) {
+        requireText(req.consumerId, 'consumer_id');
+        requireText(req.merchantId, 'merchant_id');
+      },
+      callKey: (req) => `${req.consumerId}/${req.merchantId}`,
+      faultContext: (req) => ({ consumerId: req.consumerId, merchantId: req.merchantId }),
+      answer(req) {
+        const p = world.promotion(req.consumerId, req.merchantId);
+        const currency = world.merchant(req.merchantId)?.currency ?? '';
+        return p
+          ? { found: true, promotionId: p.promotionId, percentOff: p.percentOff, maxDiscount: { currency, minor: p.maxDiscountMinor } }
+          : { found: false };
       },
     }),
   };

@@ -52,6 +52,8 @@ export interface MutationSpec<Req extends Keyed, Res> {
   fatalFaults: boolean;
   /** Synchronous on purpose: nothing can interleave between the key lookup and the change. */
   apply(req: Req): Applied<Res>;
+  /** The ledger's name for the change when another operation opens the same resource (a second channel). */
+  ledgerOperation?: Operation;
 }
 
 const CALLER_GONE = Symbol('caller gone');
@@ -119,7 +121,7 @@ function applyOnce<Req extends Keyed, Res>(runtime: Runtime, spec: MutationSpec<
     throw err;
   }
   const entry = applied.ledger
-    ? runtime.ledger.append({ operation: spec.operation, idempotencyKey: key, orderId: req.orderId, ...applied.ledger })
+    ? runtime.ledger.append({ operation: spec.ledgerOperation ?? spec.operation, idempotencyKey: key, orderId: req.orderId, ...applied.ledger })
     : undefined;
   spec.keys.record(key, {
     kind: 'applied',

@@ -21,6 +21,7 @@ export interface MerchantFacts {
   opensAt: number;
   currency: string;
   location: GeoPoint;
+  zone: ZoneFacts;
 }
 
 export interface MenuItemFacts {
@@ -28,6 +29,18 @@ export interface MenuItemFacts {
   name: string;
   priceMinor: number;
   available: boolean;
+}
+
+export interface ZoneFacts {
+  defaultFeeMinor: number;
+  defaultEtaMinutes: number;
+  maxKm: number;
+}
+
+export interface PromotionFacts {
+  promotionId: string;
+  percentOff: number;
+  maxDiscountMinor: number;
 }
 
 export interface ConsumerFacts {
@@ -58,6 +71,7 @@ export interface World {
   consumer(consumerId: string): ConsumerFacts | undefined;
   paymentMethod(consumerId: string, paymentMethodId: string): PaymentMethodFacts | undefined;
   quote(pickup: GeoPoint, dropoff: GeoPoint): QuoteFacts;
+  promotion(consumerId: string, merchantId: string): PromotionFacts | undefined;
 }
 
 /** The ids m-1 … m-50 of the ordinary merchants, for load generators. */
@@ -75,6 +89,10 @@ export function cardLast4(paymentMethodId: string): string {
 
 const HOUR_MS = 3_600_000;
 
+const ZONE: ZoneFacts = Object.freeze({
+  defaultFeeMinor: FIXTURES.zoneDefaultFeeMinor, defaultEtaMinutes: FIXTURES.zoneDefaultEtaMinutes, maxKm: FIXTURES.maxDeliveryKm,
+});
+
 /** `now` is injected so a closed merchant's opening time is reproducible in tests. */
 export function createWorld(deps: { now: () => number }): World {
   const special = (merchantId: string, name: string, open: boolean, accepting: boolean): MerchantFacts => ({
@@ -85,6 +103,7 @@ export function createWorld(deps: { now: () => number }): World {
     opensAt: open ? 0 : (Math.floor(deps.now() / HOUR_MS) + 1) * HOUR_MS,
     currency: FIXTURES.currency,
     location: FIXTURES.center,
+    zone: ZONE,
   });
 
   const merchant = (merchantId: string): MerchantFacts | undefined => {
@@ -101,6 +120,7 @@ export function createWorld(deps: { now: () => number }): World {
       opensAt: 0,
       currency: FIXTURES.currency,
       location: gridPoint(n),
+      zone: ZONE,
     };
   };
 
@@ -133,6 +153,11 @@ export function createWorld(deps: { now: () => number }): World {
         last4: cardLast4(paymentMethodId),
         expired: paymentMethodId === FIXTURES.expiredPaymentMethod,
       };
+    },
+    promotion(consumerId, merchantId) {
+      const n = ordinaryNumber(merchantId);
+      if (!consumer(consumerId) || n === undefined || n < FIXTURES.firstPromotedMerchant) return undefined;
+      return { ...FIXTURES.promotion };
     },
     quote(pickup, dropoff) {
       const km = distanceKm(pickup, dropoff);

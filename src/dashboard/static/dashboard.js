@@ -44,6 +44,13 @@ function drawSummary(s) {
   $('p50').title = $('p99').title = `${s.latency.samples} orders in the last ${s.latency.windowSeconds} s (interpolated in histogram buckets)`;
   $('failed-attempts').textContent = fmt(s.retries.failedAttempts);
   $('saved-by-retry').textContent = fmt(s.retries.savedByRetry);
+  const share = (n) => (s.orders.completed > 0 ? ` (${((100 * n) / s.orders.completed).toFixed(1)}% of completed)` : '');
+  $('saved-by-retry').title = `completed orders that met a transient failure${share(s.retries.savedByRetry)}`;
+  const fallbacks = s.fallbacks ?? { taken: 0, byDependency: {}, savedByFallback: 0 };
+  $('saved-by-fallback').textContent = fmt(fallbacks.savedByFallback);
+  $('saved-by-fallback').title = `completed orders that took a default fallback${share(fallbacks.savedByFallback)}`;
+  $('fallbacks-taken').textContent = fmt(fallbacks.taken);
+  $('fallbacks-taken').title = Object.entries(fallbacks.byDependency).map(([d, n]) => `${d}: ${n}`).join(', ') || 'none';
   $('compensations').textContent = fmt(s.compensations);
   drawStates(s.inFlightByStatus ?? {});
   throughputHistory.push(s.throughput.completedPerSec);
