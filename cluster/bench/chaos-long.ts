@@ -13,6 +13,8 @@
  *   --cancel F        share of orders cancelled (CHAOS_CANCEL, default 0.03)
  *   --seed N          faults and kill choices (CHAOS_SEED, default from the clock)
  *   --nodes N         (CHAOS_NODES, default 3)
+ *   --outage MIX      extra faults, each maybe for a window, as `checkout load --faults` takes them
+ *                     (CHAOS_OUTAGE), e.g. fraud.assess=1@20s-50s,logistics.quotedelivery=1@20s-50s
  */
 import { parseArgs } from 'node:util';
 import { createTokenService } from '../../src/edge/auth.js';
@@ -23,12 +25,14 @@ import { connectWithRetry, createCassandraClient } from '../../src/storage/cassa
 import { CHAOS_DEFAULTS, runChaos, type ChaosRunResult } from '../local/chaos/chaos-run.js';
 import { startLocalCluster, type LocalCluster } from '../local/local-cluster.js';
 import { table } from '../../src/load/stats.js';
+import { formatFaultMix, parseFaultMix } from '../../src/load/fault-mix.js';
+import { formatSavedShares } from '../local/chaos/saved-shares.js';
 
 function options() {
   const { values } = parseArgs({
     options: {
       orders: { type: 'string' }, rate: { type: 'string' }, 'kill-every': { type: 'string' }, down: { type: 'string' },
-      cancel: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' },
+      cancel: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, outage: { type: 'string' },
     },
   });
   const env = process.env;
@@ -51,6 +55,7 @@ function options() {
     cancelFraction: num(values.cancel ?? env.CHAOS_CANCEL, CHAOS_DEFAULTS.cancelFraction, 'cancel'),
     seed: num(values.seed ?? env.CHAOS_SEED, Date.now() % 1_000_000 || 1, 'seed'),
     nodes: num(values.nodes ?? env.CHAOS_NODES, 3, 'nodes'),
+    outage: parseFaultMix(values.outage ?? env.CHAOS_OUTAGE ?? ''),
   };
 }
 
@@ -70,6 +75,8 @@ function figures(run: ChaosRunResult): string {
     { figure: 'PlaceOrder retries on another node', value: s.placeRetries },
     { figure: 'load / drain / total s', value: `${ms(s.durationMs.load)} / ${ms(s.durationMs.drain)} / ${ms(s.durationMs.total)}` },
     { figure: 'accepted orders per second of load', value: (s.orders / (s.durationMs.load / 1000)).toFixed(1) },
+    { figure: 'orders saved by retry / by fallback (share of all orders)', value: `${s.saved.savedByRetry} (${s.saved.retryPct}%) / ${s.saved.savedByFallback} (${s.saved.fallbackPct}%)` },
+    { figure: 'fallbacks taken by dependency', value: Object.entries(s.saved.fallbacks).map(([d, n]) => `${d} ${n}`).join(', ') || 'none' },
   ]);
 }
 
@@ -95,13 +102,13 @@ async function main(): Promise<void> {
     await connectWithRetry(db, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
     const downstream = createDownstreamClients(cluster.downstreamAddress, { adminSecret: cluster.downstreamAdminSecret });
     const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
-    log(`cluster up; placing ${opts.orders} orders at ${opts.ratePerSec}/s, a kill every ${opts.killEveryMs.join('-')} ms, seed ${opts.seed}`);
+    log(`cluster up; placing ${opts.orders} orders at ${opts.ratePerSec}/s, a kill every ${opts.killEveryMs.join('-')} ms, seed ${opts.seed}, outage ${formatFaultMix(opts.outage)}`);
     try {
       const run = await runChaos({
         ...opts, cluster, db, keyspace: cluster.config.CASSANDRA_KEYSPACE, admin: downstream.admin,
         token: (c) => tokens.mint(c, { ttlSeconds: 24 * 3600 }), drainTimeoutMs: 300_000, log,
       });
-      process.stdout.write(`\nchaos summary ${JSON.stringify(run.summary)}\n\n${figures(run)}\n\n`);
+      process.stdout.write(`\nchaos summary ${JSON.stringify(run.summary)}\n\n${figures(run)}\n\n${formatSavedShares(run.summary.saved)}\n\n`);
       const v = run.verdict;
       const broken = { unanswered: run.placed.filter((p) => p.outcome !== 'accepted').slice(0, 3), notTerminal: v.notTerminal.slice(0, 5), lost: v.lost.slice(0, 5), nonLinear: v.nonLinear.slice(0, 5), ledgerViolations: v.ledgerViolations.slice(0, 5), ledgerWithoutJournal: v.ledgerWithoutJournal.slice(0, 5) };
       const ok = Object.values(broken).every((list) => list.length === 0);

@@ -48,8 +48,8 @@ export async function startDemoLoad(opts: DemoLoadOptions): Promise<DemoLoad> {
     cancel: (orderId, consumerId) => on(orderId).cancel(orderId, consumerId),
   };
   const downstream = createDownstreamClients(opts.downstreamAddress, { adminSecret: opts.downstreamAdminSecret });
-  await applyFaultMix(downstream.admin, opts.faults);
-  downstream.close();
+  // Kept open while the demo runs: faults with a window are switched on and off on schedule.
+  const clearFaults = await applyFaultMix(downstream.admin, opts.faults, { onError: () => undefined });
   const load = startCheckoutLoad({
     calls: spread,
     consumers: demoConsumers(opts.consumers ?? 20, 'c-demo'),
@@ -65,6 +65,8 @@ export async function startDemoLoad(opts: DemoLoadOptions): Promise<DemoLoad> {
       progress.stop();
       if (!opts.tty) opts.stream.write(`${progressLine('demo', load.progress())}\n`);
       for (const c of clients) c.close();
+      await clearFaults().catch(() => undefined);
+      downstream.close();
     },
   };
 }

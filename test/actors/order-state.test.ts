@@ -87,4 +87,35 @@ describe('the order state machine', () => {
     expect(nextAction(fold(cancelled))).toEqual({ kind: 'wait' });
     expect(nextAction(fold(cancelled, placed))).toEqual({ kind: 'close', outcome: 'CANCELLED' });
   });
+
+  const fallback = (step: StepName, then: 'proceed' | 'second-channel'): OrderEvent => ({
+    type: 'FallbackTaken', step, then, dependency: step === 'fraud' ? 'fraud' : 'merchant_tablet',
+    rule: step === 'fraud' ? 'ALLOW_SMALL_ORDER_UNCHECKED' : 'PHONE_CHANNEL', detail: 'd', attempts: 6, ...meta,
+  });
+
+  it('a "proceed" fallback completes its step without a call, and the order moves on to the next', () => {
+    const state = fold(placed, fallback('fraud', 'proceed'));
+    expect(state.status).toBe('FRAUD_CHECKED');
+    expect(state.completed.fraud?.resultId).toBe('fallback:ALLOW_SMALL_ORDER_UNCHECKED');
+    expect(nextAction(state)).toEqual({ kind: 'run', step: 'authorize', channel: 'primary' });
+  });
+
+  it('a "second-channel" fallback leaves its step to run again, on the second channel', () => {
+    const state = fold(placed, ok('fraud'), ok('authorize'), ok('delivery'), fallback('merchant', 'second-channel'));
+    expect(state.status).toBe('DELIVERY_CREATED');
+    expect(nextAction(state)).toEqual({ kind: 'run', step: 'merchant', channel: 'second' });
+    expect(fold(placed, ok('fraud'), ok('authorize'), ok('delivery'), fallback('merchant', 'second-channel'), ok('merchant')).status).toBe('SENT_TO_MERCHANT');
+  });
+
+  it('keeps every fallback taken, pricing\'s from OrderPlaced first, and does not count them as retries', () => {
+    const withPricing: OrderEvent = { ...placed, order: pricedOrder({ fallbacks: [{ dependency: 'promotions', rule: 'PRICE_WITHOUT_DISCOUNT', detail: 'p', at: 1 }] }) } as OrderEvent;
+    const state = fold(withPricing, fallback('fraud', 'proceed'));
+    expect(state.fallbacks.map((f) => f.dependency)).toEqual(['promotions', 'fraud']);
+    expect(state.retried).toBe(false);
+  });
+
+  it('undoes a step completed on its second channel like any other', () => {
+    const state = fold(placed, ok('fraud'), ok('authorize'), ok('delivery'), fallback('merchant', 'second-channel'), ok('merchant'), failed('capture', true));
+    expect(state.compensation?.pending).toEqual(['merchant', 'delivery', 'authorize']);
+  });
 });

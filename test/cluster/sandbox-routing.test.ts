@@ -24,6 +24,11 @@ const MAIN_NODES = ['node-1', 'node-2'];
  * rules file changes in the third and fourth (c-sbx-1 in the sandbox, then c-sbx-1 and c-sbx-2,
  * then c-sbx-2 alone).
  */
+
+/** Both channels to the restaurant fail transiently: its orders wait at the merchant step. */
+const holdAtMerchant = (merchantId: string) => ['merchant.SendOrder', 'merchant.PhoneOrder']
+  .map((target) => ({ target, kind: 'UNAVAILABLE' as const, matchMerchantId: merchantId }));
+
 describe('sandbox routing across real nodes', () => {
   let pc: ProcessCluster;
   let dir: string;
@@ -159,8 +164,8 @@ describe('sandbox routing across real nodes', () => {
   });
 
   it('a cancel of a sandbox order placed before a rules change still reaches the sandbox pool', { timeout: 120_000 }, async () => {
-    // Held at its merchant step (which keeps failing transiently) so it is still running when cancelled.
-    await pc.downstream.admin.setFaults({ rules: [{ target: 'merchant.SendOrder', kind: 'UNAVAILABLE', matchMerchantId: 'm-2' }] });
+    // Held at its merchant step (both channels keep failing transiently) so it is still running when cancelled.
+    await pc.downstream.admin.setFaults({ rules: holdAtMerchant('m-2') });
     try {
       const held = await place(node('node-1'), 'c-sbx-1', 'm-2');
       await waitForStatus(held, (s) => s === 'DELIVERY_CREATED');
@@ -208,7 +213,7 @@ describe('sandbox routing across real nodes', () => {
         else expect(MAIN_NODES).toEqual(expect.arrayContaining([...writers]));
       }
     };
-    await pc.downstream.admin.setFaults({ rules: [{ target: 'merchant.SendOrder', kind: 'UNAVAILABLE', matchMerchantId: 'm-2' }] });
+    await pc.downstream.admin.setFaults({ rules: holdAtMerchant('m-2') });
     try {
       // Main orders held in flight, one of them on a main shard the sandbox also has (0, 1 or 2 of its 3).
       const heldMain: Array<{ orderId: string; consumerId: string }> = [];

@@ -3,6 +3,7 @@ import type { OrderState } from '../../actors/order/order-state.js';
 import { createOrderRuntime, type OrderRuntime } from '../../actors/order-runtime.js';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import type { RetryOverride } from '../../actors/steps/step-runner.js';
+import type { FallbackSettings } from '../../src/resilience/fallback-settings.js';
 import { grpcCheckoutSteps } from '../../src/clients/grpc-checkout-steps.js';
 import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
@@ -36,6 +37,8 @@ export interface OrderHarness {
   /** A node: an actor system with its own registry over the shared keyspace and downstream. */
   node(nodeId: string, opts?: {
     steps?: (real: CheckoutSteps) => CheckoutSteps; retryOverride?: RetryOverride; snapshotEvery?: number;
+    /** The step fallbacks this node may take; the production defaults (all on) unless given. */
+    fallbacks?: FallbackSettings;
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
   }): NodeUnderTest;
@@ -63,6 +66,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
       nodeId, client: ks.client, keyspace: ks.keyspace, shards: 12, counters,
       steps: opts.steps ? opts.steps(realSteps) : realSteps,
       retryOverride: opts.retryOverride ?? fastRetries,
+      ...(opts.fallbacks ? { fallbacks: opts.fallbacks } : {}),
       snapshotEvery: opts.snapshotEvery ?? 50,
       lingerMs: 60_000,
       logger: silentLogger(),

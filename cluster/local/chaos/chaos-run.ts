@@ -8,6 +8,8 @@ import {
 } from './chaos-check.js';
 import { startChaosLoad, type PlacedOrder } from './chaos-load.js';
 import { startChaosMonkey, type KillRecord } from './chaos-monkey.js';
+import { faultRules, type FaultMixEntry } from '../../../src/load/fault-mix.js';
+import { savedShares, type SavedShares } from './saved-shares.js';
 
 /*
  * One chaos run over a running cluster: open-loop orders, downstream faults, a node SIGKILLed
@@ -57,6 +59,8 @@ export interface ChaosRunOptions {
   /** How long, after the chaos stops, orders get to become terminal. */
   drainTimeoutMs: number;
   seed: number;
+  /** Faults on top of the chaos mix, each maybe for a window of the run (a dependency outage), as `checkout load --faults` takes them. */
+  outage?: readonly FaultMixEntry[];
   log?(line: string): void;
 }
 
@@ -87,6 +91,8 @@ export interface ChaosSummary {
   /** Per order, the longest wait between two of its events (a step, a retry, or a failover). */
   orderStallMs: ReturnType<typeof percentiles>;
   durationMs: { load: number; drain: number; total: number };
+  /** Completed orders saved by retry and by fallback, from the journals (not the nodes' counters, which die with them). */
+  saved: SavedShares;
 }
 
 export interface ChaosRunResult {
@@ -99,8 +105,15 @@ export interface ChaosRunResult {
 export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
   const log = opts.log ?? (() => undefined);
   const random = seededRandom(opts.seed);
-  await opts.admin.setFaults({ rules: chaosFaultRules(), seed: opts.seed });
+  const outage = opts.outage ?? [];
+  // The outage's rules come first: the first matching rule wins.
+  await opts.admin.setFaults({ rules: [...faultRules(outage, 0), ...chaosFaultRules()], seed: opts.seed });
   const t0 = Date.now();
+  const outageTimers = [...new Set(outage.flatMap((f) => (f.window ? [f.window.fromMs, f.window.toMs] : [])))].map((atMs) => setTimeout(() => {
+    const rules = faultRules(outage, atMs);
+    log(`outage: ${rules.map((r) => r.target).join(', ') || 'over'} at ${atMs / 1000} s`);
+    opts.admin.setFaults({ rules: [...rules, ...chaosFaultRules()] }).catch((err: unknown) => log(`could not change the outage: ${String(err)}`));
+  }, atMs));
   const load = startChaosLoad({
     nodes: () => opts.cluster.nodes, token: opts.token, orders: opts.orders, ratePerSec: opts.ratePerSec,
     cancelFraction: opts.cancelFraction, random,
@@ -115,6 +128,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     placed = await load.done;
   } finally {
     clearInterval(ticker);
+    for (const t of outageTimers) clearTimeout(t);
     await monkey.stop();
   }
   const tLoad = Date.now();
@@ -156,6 +170,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     placeMs: percentiles(placed.filter((p) => p.orderId).map((p) => p.placeMs)),
     orderStallMs: percentiles([...journals.values()].map((rows) => Math.max(0, ...rows.slice(1).map((r, i) => r.at - rows[i]!.at)))),
     durationMs: { load: tLoad - t0, drain: tDrain - tLoad, total: Date.now() - t0 },
+    saved: savedShares(accepted.map((id) => journals.get(id) ?? [])),
   };
   return { summary, verdict, placed, kills: monkey.kills };
 }
