@@ -27,6 +27,17 @@ describe('the fault mix of a load', () => {
     expect(canonicalTarget('nothing.*')).toBeUndefined();
   });
 
+  it('reads an outage window after @, and puts its rule in force only inside it', () => {
+    const mix = parseFaultMix('fraud.assess=1@20s-50s,payments.capture=0.05');
+    expect(mix[0]).toEqual({ target: 'fraud.Assess', rate: 1, kind: 'UNAVAILABLE', window: { fromMs: 20_000, toMs: 50_000 } });
+    expect(faultRules(mix, 0).map((r) => r.target)).toEqual(['payments.Capture']);
+    expect(faultRules(mix, 20_000).map((r) => r.target)).toEqual(['fraud.Assess', 'payments.Capture']);
+    expect(faultRules(mix, 50_000).map((r) => r.target)).toEqual(['payments.Capture']);
+    expect(parseFaultMix('merchant.sendorder=1@500ms-2m')[0]?.window).toEqual({ fromMs: 500, toMs: 120_000 });
+    expect(() => parseFaultMix('fraud.assess=1@50s-20s')).toThrow(/window/);
+    expect(() => parseFaultMix('fraud.assess=1@soon')).toThrow(/window/);
+  });
+
   it('becomes admin FaultRules with a rate', () => {
     expect(faultRules(parseFaultMix('payments.authorize=0.01:card_declined'))).toEqual([{ target: 'payments.Authorize', kind: 'CARD_DECLINED', rate: 0.01 }]);
   });

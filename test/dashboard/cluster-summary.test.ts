@@ -27,6 +27,21 @@ describe('the cluster summary folded from node rows', () => {
     expect(s.servedBy).toBe('node-1');
   });
 
+  it('sums fallbacks by dependency and the orders they saved, beside those saved by retry', () => {
+    const s = summarizeCluster([
+      row('node-1', [0], {}, { terminal: { COMPLETED: 5 }, savedByRetry: 1, fallbacks: { fraud: 2, promotions: 1 }, savedByFallback: 2 }),
+      row('node-2', [1], {}, { terminal: { COMPLETED: 3 }, fallbacks: { fraud: 1 }, savedByFallback: 1 }),
+      row('node-old', [2]),
+    ], { now: NOW, servedBy: 'node-1' });
+    expect(s.fallbacks).toEqual({ taken: 4, byDependency: { fraud: 3, promotions: 1 }, savedByFallback: 3 });
+    expect(s.retries.savedByRetry).toBe(1);
+  });
+
+  it('keeps a row\'s fallback counters through the node_status encoding', () => {
+    const text = JSON.stringify({ counters: { fallbacks: { merchant_tablet: 2 }, savedByFallback: 2 }, recent: {} });
+    expect(decodeFigures(text).counters).toMatchObject({ fallbacks: { merchant_tablet: 2 }, savedByFallback: 2 });
+  });
+
   it('leaves out a node whose row is older than the staleness bound, and sorts the rest by id', () => {
     const s = summarizeCluster([row('node-10', [4]), row('node-2', [0, 1, 2, 3]), row('node-3', [5], { updatedAt: NOW - 5_000 })], { now: NOW, servedBy: 'node-2' });
     expect(s.nodes.map((n) => n.nodeId)).toEqual(['node-2', 'node-10']);

@@ -23,6 +23,22 @@ describe('an order\'s timeline', () => {
     expect(JSON.stringify(t)).not.toContain('c-secret');
   });
 
+  it('names every fallback: pricing\'s and the estimated parts on OrderPlaced, a step\'s on its FallbackTaken row', () => {
+    const estimated = { ...order, estimated: ['delivery_fee', 'eta'], fallbacks: [{ dependency: 'delivery_quote', rule: 'ZONE_DEFAULT_DELIVERY', detail: 'zone fee 399', at: T0 }] } as PricedOrder;
+    const t = timelineOf('o-2', [
+      stored(1, 'node-1', { type: 'OrderPlaced', v: 1, order: estimated, at: T0, node: 'node-1' }),
+      stored(2, 'node-1', {
+        type: 'FallbackTaken', v: 1, step: 'fraud', dependency: 'fraud', rule: 'ALLOW_SMALL_ORDER_UNCHECKED', then: 'proceed',
+        detail: 'within the limit', attempts: 6, at: T0 + 300, node: 'node-1',
+      }),
+    ]);
+    expect(t?.entries.map((e) => e.detail)).toEqual([
+      'merchant m-1, total 2450 USD; estimated: delivery_fee, eta; fallback ZONE_DEFAULT_DELIVERY: zone fee 399',
+      'fallback ALLOW_SMALL_ORDER_UNCHECKED: within the limit',
+    ]);
+    expect(t?.status).toBe('FRAUD_CHECKED');
+  });
+
   it('is absent for an order with no journal', () => {
     expect(timelineOf('o-none', [])).toBeUndefined();
   });

@@ -120,6 +120,8 @@ export function journalProblems(rows: readonly JournalRow[]): string[] {
         case 'CancelRequested': return !isTerminal(state.status) && !state.compensation;
         case 'StepSucceeded':
         case 'StepFailed': return action.kind === 'run' && action.step === event.step;
+        // A fallback is taken once, when the step's own call has spent its budget.
+        case 'FallbackTaken': return action.kind === 'run' && action.step === event.step && action.channel === 'primary';
         case 'StepCompensated': return action.kind === 'compensate' && action.step === event.step;
         case 'OrderClosed': return action.kind === 'close' && action.outcome === event.outcome;
       }
