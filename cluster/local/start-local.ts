@@ -42,10 +42,10 @@ function demoSettings(env: NodeJS.ProcessEnv): { rate: number; faults: FaultMixE
 }
 
 /** One line from the dashboard's summary: completed orders saved by retry and by fallback, as shares of all ended. */
-async function printShares(httpAddress: string | undefined): Promise<void> {
-  if (!httpAddress) return;
+async function printShares(adminAddress: string | undefined, token: string | undefined): Promise<void> {
+  if (!adminAddress || !token) return;
   try {
-    const res = await fetch(`http://${httpAddress}/api/dashboard`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`http://${adminAddress}/api/dashboard`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) });
     const s = await res.json() as ClusterSummary;
     const ended = s.orders.completed + s.orders.failed + s.orders.cancelled;
     const pct = (n: number) => (ended ? `${((100 * n) / ended).toFixed(1)}%` : '-');
@@ -63,13 +63,14 @@ async function main(): Promise<void> {
   let cluster: LocalCluster | undefined;
   let demo: DemoLoad | undefined;
   let sharesTimer: NodeJS.Timeout | undefined;
+  let sharesToken: string | undefined;
   let stopping = false;
   const stopEverything = async (code: number) => {
     if (stopping) return;
     stopping = true;
     if (sharesTimer) clearInterval(sharesTimer);
     await demo?.stop().catch(() => undefined);
-    if (cluster) await printShares(cluster.nodes[0]?.httpAddress);
+    if (cluster) await printShares(cluster.nodes[0]?.adminAddress, sharesToken);
     logger.info('stopping the local cluster');
     await cluster?.stop().catch(() => undefined);
     process.exit(code);
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
         addresses: cluster.nodes.map((n) => n.grpcAddress!), downstreamAddress: cluster.downstreamAddress, downstreamAdminSecret: cluster.downstreamAdminSecret, secret: cluster.config.AUTH_SECRET,
         ratePerSec: demoRun.rate, faults: demoRun.faults, stream: process.stdout, tty: Boolean(process.stdout.isTTY),
       });
-      sharesTimer = setInterval(() => void printShares(first.httpAddress), SHARES_EVERY_MS);
+      sharesToken = await tokens.mint('demo-shares', { role: 'operator', ttlSeconds: 24 * 3600 });
+      sharesTimer = setInterval(() => void printShares(first.adminAddress, sharesToken), SHARES_EVERY_MS);
     }
   } catch (err) {
     process.stderr.write(`\nnpm start: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/local/service-process.js';
 import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
+import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
 import { cassandraTestInfra } from '../support/cassandra.js';
 import { journalOf } from '../../actors/order/journal-of.js';
 import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
@@ -10,6 +11,8 @@ import { schemaKeyspace } from '../support/journal.js';
 
 /** Long enough that a node killed right after choosing the phone channel dies while the call is in flight. */
 const PHONE_MS = 1_500;
+
+const ADMIN_SECRET = newAdminSecret();
 
 describe('a node killed with SIGKILL after taking fallbacks mid-order', () => {
   let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
@@ -21,9 +24,9 @@ describe('a node killed with SIGKILL after taking fallbacks mid-order', () => {
     ks = await schemaKeyspace('fbcrash');
     downstream = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready',
-      env: { ...process.env, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: 'merchant.PhoneOrder', fixedMs: PHONE_MS }]) },
+      env: { ...process.env, DOWNSTREAM_ADMIN_SECRET: ADMIN_SECRET, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: 'merchant.PhoneOrder', fixedMs: PHONE_MS }]) },
     });
-    clients = createDownstreamClients(String(downstream.ready.address));
+    clients = createDownstreamClients(String(downstream.ready.address), { adminSecret: ADMIN_SECRET });
   });
   afterAll(async () => {
     for (const h of hosts) await h.kill();

@@ -59,12 +59,13 @@ describe('fallbacks as a client and operations see them, on a running node', () 
   });
 
   it('the node counts fallbacks by dependency and orders saved by them, on /metrics and the dashboard', async () => {
-    const text = await (await fetch(`http://${node.httpAddress}/metrics`)).text();
+    const text = await (await fetch(`http://${node.adminAddress}/metrics`)).text();
     for (const dependency of ['promotions', 'delivery_quote', 'fraud']) {
       expect(text).toMatch(new RegExp(`^checkout_fallbacks_total\\{(?=[^}]*dependency="${dependency}")[^}]*\\} 1$`, 'm'));
     }
     expect(text).toMatch(/^checkout_orders_saved_by_fallback_total\{[^}]*\} 1$/m);
-    const summary = await waitForDashboard(node.httpAddress, (s) => s.fallbacks.savedByFallback === 1, 10_000);
+    const operator = await cluster.operatorToken('ops-fallbacks');
+    const summary = await waitForDashboard(node.adminAddress, operator, (s) => s.fallbacks.savedByFallback === 1, 10_000);
     expect(summary.fallbacks.byDependency).toEqual({ promotions: 1, delivery_quote: 1, fraud: 1 });
     expect(summary.fallbacks.taken).toBe(3);
   });
