@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PricedOrder } from '../domain/order.js';
+import { FALLBACK_DEPENDENCIES } from '../domain/fallbacks.js';
 import { shardOf } from '../domain/shard-of.js';
 import type { CoalescingSender } from './coalescing-sender.js';
 
@@ -14,6 +15,15 @@ const text = z.string().max(10_000);
 const minor = z.number().int().safe();
 const point = { lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) };
 
+/** A fallback pricing took, carried with the order so the actor journals it in OrderPlaced. */
+const fallbackSchema = z.object({
+  dependency: z.enum(FALLBACK_DEPENDENCIES),
+  rule: z.enum(['PRICE_WITHOUT_DISCOUNT', 'ZONE_DEFAULT_DELIVERY', 'ALLOW_SMALL_ORDER_UNCHECKED', 'PHONE_CHANNEL']),
+  detail: text,
+  step: z.enum(['fraud', 'authorize', 'delivery', 'merchant', 'capture']).optional(),
+  at: z.number().int().positive(),
+});
+
 /** A command as the edge writes it; anything else on the topic is poison (see dead-letters.ts). */
 const pricedOrderSchema = z.object({
   orderId: z.string().min(1).max(100),
@@ -23,6 +33,12 @@ const pricedOrderSchema = z.object({
   address: z.object({ line1: text, city: text, postalCode: text, country: text, ...point }),
   pickup: z.object(point),
   placedAt: z.number().int().positive(),
+  // Pricing's promotion and fallbacks (src/domain/fallbacks.ts); absent on orders priced without them.
+  discountMinor: minor.min(0).optional(),
+  promotionId: text.optional(),
+  etaMinutes: z.number().int().min(0).optional(),
+  estimated: z.array(z.enum(['delivery_fee', 'eta'])).max(2).optional(),
+  fallbacks: z.array(fallbackSchema).max(10).optional(),
 });
 
 const orderCommandSchema = z.discriminatedUnion('type', [
