@@ -95,6 +95,8 @@ const schema = z.object({
   /** Clock skew forgiven on `exp` and `iat`. */
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 
+  /** `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts). */
+  JOURNAL_MODE: z.enum(['lwt', 'group']).default('lwt'),
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
   STEP_MAX_ATTEMPTS: positiveInt.optional(),

@@ -1,0 +1,88 @@
+import cassandra from 'cassandra-driver';
+import type { StoredEvent } from '../../actors/typed-nact.js';
+import { createCassandraPersistenceEngine, type CassandraEngineOptions, type CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
+import { createShardLog, type ShardLog } from './shard-log.js';
+import { noCounters } from './storage-counters.js';
+
+export interface GroupCommitEngineOptions extends CassandraEngineOptions {
+  /** The log (shard partition) an order's events go to: its pool and shard, e.g. `main/3`. */
+  logOf(orderId: string): string;
+  maxBatch?: number;
+}
+
+/** The persistence engine over shard logs, and the logs themselves (claimed as shards arrive). */
+export interface GroupCommitEngine extends CassandraPersistenceEngine {
+  log(logId: string): ShardLog;
+  /** Refuses everything queued on every log (the node is stopping). */
+  releaseAll(): void;
+}
+
+const { consistencies } = cassandra.types;
+
+/**
+ * nact's persistence engine with group commit: an order's events go to its shard's log
+ * (`shard-log.ts`), many orders' events in one conditional batch fenced by the shard owner's
+ * epoch. Recovery reads the order's rows inside its shard's partition, after the newest snapshot,
+ * and only once this node's claim of the shard holds. Snapshots stay in `snapshots`, per order.
+ */
+export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCommitEngine {
+  const { client, keyspace: ks, codec } = opts;
+  const counters = opts.counters ?? noCounters;
+  const pageSize = opts.pageSize ?? 500;
+  // Snapshots are per order, as in the LWT engine: reuse it for them rather than write them twice.
+  const snapshots = createCassandraPersistenceEngine(opts);
+  const logs = new Map<string, ShardLog>();
+  const assumedEmpty = new Set<string>();
+  const eventsCql = `SELECT seq, event_type, schema_version, payload, created_at FROM ${ks}.order_log WHERE log_id = ? AND kind = 'e' AND order_id = ? AND seq > ?`;
+
+  const log = (logId: string): ShardLog => {
+    let found = logs.get(logId);
+    if (!found) {
+      found = createShardLog({ client, keyspace: ks, logId, writerId: opts.writerId, counters, maxBatch: opts.maxBatch });
+      logs.set(logId, found);
+    }
+    return found;
+  };
+  const empty = { reduce: async <U>(_cb: unknown, init: U): Promise<U> => init };
+
+  return {
+    log,
+    releaseAll: () => { for (const l of logs.values()) l.release(); },
+    assumeEmpty: (key) => { assumedEmpty.add(key); },
+
+    persist(event: StoredEvent): Promise<void> {
+      const { type, version, payload } = codec.encode(event.data);
+      return log(opts.logOf(event.key)).append({ orderId: event.key, seq: event.sequenceNumber, type, version, payload, createdAt: event.createdAt });
+    },
+
+    events(key: string, offset: number) {
+      if (assumedEmpty.delete(key)) return empty;
+      return {
+        async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
+          const logId = opts.logOf(key);
+          // A shard this node holds is read only after its claim: then nothing older can still land.
+          const note = await log(logId).recoveryRead();
+          let acc = init;
+          let index = 0;
+          let last = offset;
+          let pageState: string | undefined;
+          do {
+            counters.count('read', 'order_log');
+            const rs = await client.execute(eventsCql, [logId, key, BigInt(offset)], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
+            for (const row of rs.rows) {
+              const data = codec.decode(row.event_type as string, row.schema_version as number, row.payload as string);
+              last = Number(row.seq);
+              acc = cb(acc, { data, sequenceNumber: last, key, createdAt: Number(row.created_at), isDeleted: false, tags: [] }, index++);
+            }
+            pageState = rs.pageState ?? undefined;
+          } while (pageState);
+          note(key, last);
+          return acc;
+        },
+      };
+    },
+
+    latestSnapshot: (key) => (assumedEmpty.has(key) ? Promise.resolve(undefined) : snapshots.latestSnapshot(key)),
+    takeSnapshot: (snapshot) => snapshots.takeSnapshot(snapshot),
+  };
+}
