@@ -40,6 +40,8 @@ export interface OrderRuntimeOptions extends OrderHooks {
   journalMode?: 'lwt' | 'group';
   /** group mode: the log of one of this node's shards (default `main/<shard>`). */
   logIdOf?(shard: number): string;
+  /** group mode: flushes in flight at once over the node's logs (0 or unset: one per log). */
+  flushesInFlight?: number;
   snapshotEvery: number;
   lingerMs?: number;
   queryTimeoutMs?: number;
@@ -63,7 +65,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
   const shard = (orderId: string) => shardOf(orderId, opts.shards);
   const engineOpts = { client: opts.client, keyspace: opts.keyspace, writerId: opts.nodeId, codec: orderEventCodec, counters };
   const logIdOf = opts.logIdOf ?? ((s: number) => `main/${s}`);
-  const group = opts.journalMode === 'group' ? createGroupCommitEngine({ ...engineOpts, logOf: (id) => logIdOf(shard(id)) }) : undefined;
+  const group = opts.journalMode === 'group' ? createGroupCommitEngine({ ...engineOpts, logOf: (id) => logIdOf(shard(id)), flushesInFlight: opts.flushesInFlight || undefined }) : undefined;
   const engine = group ?? createCassandraPersistenceEngine(engineOpts);
   const system = startActorSystem(`orders-${opts.nodeId}-${Date.now().toString(36)}`, engine);
   const index = group

@@ -38,12 +38,13 @@ async function main(): Promise<void> {
   const rows: Array<{ scenario: string; ops: Ops; n: number }> = [];
   try {
     await runScenario(bench, 20, 20, 'warm-up');
-    rows.push({ scenario: 'happy path', ops: await runScenario(bench, orders, rate, 'happy'), n: orders });
+    process.stdout.write(`offering ${orders} orders at ${rate}/s per scenario\n`);
+    rows.push({ scenario: 'happy path', ...(await runScenario(bench, orders, rate, 'happy')) });
     await admin.admin.setFaults({ rules: [
       { target: 'payments.Authorize', kind: 'UNAVAILABLE', firstCalls: 1 },
       { target: 'logistics.CreateDelivery', kind: 'UNAVAILABLE', firstCalls: 1 },
     ] });
-    rows.push({ scenario: '2 retried calls per order', ops: await runScenario(bench, orders, rate, 'retries'), n: orders });
+    rows.push({ scenario: '2 retried calls per order', ...(await runScenario(bench, orders, rate, 'retries')) });
     await admin.admin.setFaults({ rules: [] });
     rows.push({ scenario: 'legacy: read+write per step', ops: await runLegacy(bench, orders), n: orders });
   } finally {
@@ -66,16 +67,21 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ bench: 'db', orders, rate, journal: process.env.JOURNAL_MODE ?? 'lwt', perOrder: summary })}\n`);
 }
 
-/** Places `n` orders at `rate`/s, waits until all are terminal, returns the nodes' op counts meanwhile. */
-async function runScenario(bench: BenchCluster, n: number, rate: number, label: string): Promise<Ops> {
+/**
+ * Places `n` orders at `rate`/s, waits until every accepted one is terminal, returns the nodes' op
+ * counts meanwhile and how many were accepted (the figures are per accepted order; past the
+ * edge's capacity some PlaceOrder calls time out, and their key reservations are counted too).
+ */
+async function runScenario(bench: BenchCluster, n: number, rate: number, label: string): Promise<{ ops: Ops; n: number }> {
   const before = await scrapeOps(bench);
   const report = await runOpenLoop({ ratePerSec: rate, durationMs: (n / rate) * 1000, clock: Date.now, fire: (i) => bench.place(i) });
   const ids = report.results.filter((r) => r.ok).map((r) => r.value!);
-  if (ids.length !== n) throw new Error(`${label}: ${n - ids.length} PlaceOrder calls failed`);
+  if (ids.length < n * 0.5) throw new Error(`${label}: ${n - ids.length} of ${n} PlaceOrder calls failed`);
+  if (ids.length < n) process.stdout.write(`${label}: ${n - ids.length} of ${n} PlaceOrder calls failed (figures per accepted order)\n`);
   const open = await bench.waitTerminal(ids, 60_000);
   if (open.length) throw new Error(`${label}: ${open.length} orders never finished`);
   await new Promise((r) => setTimeout(r, 2_000)); // the shard index delete follows the last event
-  return diff(before, await scrapeOps(bench));
+  return { ops: diff(before, await scrapeOps(bench)), n: ids.length };
 }
 
 async function runLegacy(bench: BenchCluster, n: number): Promise<Ops> {

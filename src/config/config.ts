@@ -97,6 +97,8 @@ const schema = z.object({
 
   /** `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts). */
   JOURNAL_MODE: z.enum(['lwt', 'group']).default('lwt'),
+  /** group mode: flushes in flight at once over all of a node's shard logs; 0 = one per shard. Fewer = bigger batches, fewer Paxos rounds. */
+  JOURNAL_FLUSHES_IN_FLIGHT: z.coerce.number().int().min(0).default(0),
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */
   STEP_MAX_ATTEMPTS: positiveInt.optional(),

@@ -8,6 +8,8 @@ export interface GroupCommitEngineOptions extends CassandraEngineOptions {
   /** The log (shard partition) an order's events go to: its pool and shard, e.g. `main/3`. */
   logOf(orderId: string): string;
   maxBatch?: number;
+  /** Flushes in flight at once over all of this node's logs (default: one per log, no limit). */
+  flushesInFlight?: number;
 }
 
 /** The persistence engine over shard logs, and the logs themselves (claimed as shards arrive). */
@@ -35,10 +37,11 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
   const assumedEmpty = new Set<string>();
   const eventsCql = `SELECT seq, event_type, schema_version, payload, created_at FROM ${ks}.order_log WHERE log_id = ? AND kind = 'e' AND order_id = ? AND seq > ?`;
 
+  const turn = opts.flushesInFlight ? createTurns(opts.flushesInFlight) : undefined;
   const log = (logId: string): ShardLog => {
     let found = logs.get(logId);
     if (!found) {
-      found = createShardLog({ client, keyspace: ks, logId, writerId: opts.writerId, counters, maxBatch: opts.maxBatch });
+      found = createShardLog({ client, keyspace: ks, logId, writerId: opts.writerId, counters, maxBatch: opts.maxBatch, turn });
       logs.set(logId, found);
     }
     return found;
@@ -84,5 +87,23 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
 
     latestSnapshot: (key) => (assumedEmpty.has(key) ? Promise.resolve(undefined) : snapshots.latestSnapshot(key)),
     takeSnapshot: (snapshot) => snapshots.takeSnapshot(snapshot),
+  };
+}
+
+/** At most `n` holders at once, served in arrival order. */
+function createTurns(n: number): () => Promise<() => void> {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  };
+  return () => {
+    if (free > 0) {
+      free -= 1;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => waiting.push(() => resolve(release)));
   };
 }
