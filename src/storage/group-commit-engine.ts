@@ -1,5 +1,5 @@
-import cassandra from 'cassandra-driver';
-import type { StoredEvent } from '../../actors/typed-nact.js';
+import type { StoredEvent } from './persistence-engine.js';
+import { readOrderLog } from './order-log-rows.js';
 import { createCassandraPersistenceEngine, type CassandraEngineOptions, type CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
 import { createShardLog, type ShardLog } from './shard-log.js';
 import { noCounters } from './storage-counters.js';
@@ -19,8 +19,6 @@ export interface GroupCommitEngine extends CassandraPersistenceEngine {
   releaseAll(): void;
 }
 
-const { consistencies } = cassandra.types;
-
 /**
  * nact's persistence engine with group commit: an order's events go to its shard's log
  * (`shard-log.ts`), many orders' events in one conditional batch fenced by the shard owner's
@@ -35,7 +33,6 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
   const snapshots = createCassandraPersistenceEngine(opts);
   const logs = new Map<string, ShardLog>();
   const assumedEmpty = new Set<string>();
-  const eventsCql = `SELECT seq, event_type, schema_version, payload, created_at FROM ${ks}.order_log WHERE log_id = ? AND kind = 'e' AND order_id = ? AND seq > ?`;
 
   const turn = opts.flushesInFlight ? createTurns(opts.flushesInFlight) : undefined;
   const log = (logId: string): ShardLog => {
@@ -68,17 +65,11 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
           let acc = init;
           let index = 0;
           let last = offset;
-          let pageState: string | undefined;
-          do {
-            counters.count('read', 'order_log');
-            const rs = await client.execute(eventsCql, [logId, key, BigInt(offset)], { prepare: true, fetchSize: pageSize, pageState, consistency: consistencies.quorum });
-            for (const row of rs.rows) {
-              const data = codec.decode(row.event_type as string, row.schema_version as number, row.payload as string);
-              last = Number(row.seq);
-              acc = cb(acc, { data, sequenceNumber: last, key, createdAt: Number(row.created_at), isDeleted: false, tags: [] }, index++);
-            }
-            pageState = rs.pageState ?? undefined;
-          } while (pageState);
+          const onPage = () => counters.count('read', 'order_log');
+          for await (const row of readOrderLog(client, ks, logId, key, { afterSeq: offset, pageSize, onPage })) {
+            last = row.seq;
+            acc = cb(acc, { data: codec.decode(row.eventType, row.schemaVersion, row.payload), sequenceNumber: row.seq, key, createdAt: row.createdAt, isDeleted: false, tags: [] }, index++);
+          }
           note(key, last);
           return acc;
         },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import type { OrderEvent } from '../../actors/order/order-events.js';
-import type { StoredEvent } from '../../actors/typed-nact.js';
+import type { StoredEvent } from '../../src/storage/persistence-engine.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { schemaKeyspace, testGroupEngine } from '../support/journal.js';
