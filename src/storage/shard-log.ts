@@ -234,7 +234,14 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
       claim.lastSeq.set(event.orderId, event.seq);
       return enqueue({ kind: 'event', event }, last === undefined);
     },
-    mark: (write) => enqueue(write),
+    mark(write) {
+      const claim = current;
+      const done = enqueue(write);
+      // A finished order's position is forgotten (memory stays bounded); should it ever append
+      // again, its write is checked by Cassandra instead (IF NOT EXISTS).
+      if (write.kind === 'close') void done.then(() => claim?.lastSeq.delete(write.orderId), () => undefined);
+      return done;
+    },
     async recoveryRead() {
       const claim = current;
       if (claim) await claim.established;

@@ -4,6 +4,7 @@ import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { StoredEvent } from '../../src/storage/persistence-engine.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
+import { createShardLogIndex } from '../../src/storage/shard-log-index.js';
 import { schemaKeyspace, testGroupEngine } from '../support/journal.js';
 
 const event = (orderId: string, seq: number): StoredEvent => ({
@@ -85,5 +86,23 @@ describe('the group-commit journal (shard logs)', () => {
     expect(await seqs(next, 'o-moved')).toEqual([1]);
     await next.persist(event('o-moved', 2));
     expect(await seqs(next, 'o-moved')).toEqual([1, 2]);
+  });
+
+  it('lists a shard\'s unfinished orders from its own log, with no write of their own', async () => {
+    const counters = tallyCounters();
+    const engine = testGroupEngine(ks.client, ks.keyspace, 'n1', () => 'main/6', { counters });
+    const index = createShardLogIndex({ engine, client: ks.client, keyspace: ks.keyspace, logIdOf: (s) => `main/${s}` });
+    expect(await index.list(6)).toEqual([]); // listing is taking: it claims the shard first
+    counters.reset();
+    await index.add(6, 'o-open', 1);
+    await engine.persist(event('o-open', 1));
+    await index.add(6, 'o-done', 1);
+    await engine.persist(event('o-done', 1));
+    await index.remove(6, 'o-done');
+    expect(counters.totals().lwt).toBeLessThanOrEqual(3); // markers ride in the events' flushes
+    const next = testGroupEngine(ks.client, ks.keyspace, 'n2', () => 'main/6');
+    const nextIndex = createShardLogIndex({ engine: next, client: ks.client, keyspace: ks.keyspace, logIdOf: (s) => `main/${s}` });
+    expect(await nextIndex.list(6)).toEqual(['o-open']);
+    await expect(engine.persist(event('o-open', 2))).rejects.toBeInstanceOf(JournalConflictError);
   });
 });
