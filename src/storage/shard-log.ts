@@ -1,6 +1,6 @@
 import cassandra, { type Client } from 'cassandra-driver';
 import { JournalConflictError, TransientError } from '../domain/errors.js';
-import { backoffDelay } from '../resilience/backoff.js';
+import { backoffDelay } from '../resilience/retry.js';
 import { noCounters, type StorageCounters } from './storage-counters.js';
 
 /** One journal event as a row of a shard's log. */
@@ -105,7 +105,7 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
           seen = Number(bumped.first().get('epoch') ?? 0); // another claimant went first: outbid it
         }
       } catch {
-        await sleep(backoffDelay(attempt - 1, retryBackoff)); // Cassandra away: the shard waits for it
+        await sleep(backoffDelay(attempt, retryBackoff)); // Cassandra away: the shard waits for it
       }
     }
   };
@@ -135,7 +135,7 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
         rs = await client.batch([{ query: cql.fence, params: [writerId, logId, BigInt(claim.epoch!)] }, ...items.map(statement)], { ...lwt, logged: true });
       } catch {
         // Unknown outcome: the same rows again (a guarded row we wrote ourselves is recognised below).
-        await sleep(backoffDelay(attempt++ - 1, retryBackoff));
+        await sleep(backoffDelay(attempt++, retryBackoff));
         continue;
       }
       if (rs.wasApplied()) {
@@ -166,7 +166,7 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
       for (const p of lost) if (p.write.kind === 'event') claim.lastSeq.delete(p.write.event.orderId);
       refuse(lost, conflictOf);
       items = items.filter((p) => !lost.includes(p));
-      if (lost.length === 0 && ours === 0) await sleep(backoffDelay(attempt++ - 1, retryBackoff)); // refused for no reason we can name: try again
+      if (lost.length === 0 && ours === 0) await sleep(backoffDelay(attempt++, retryBackoff)); // refused for no reason we can name: try again
     }
   };
 
