@@ -198,12 +198,13 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
     }
   };
 
-  const enqueue = (write: LogWrite, guarded = false): Promise<void> => {
+  /** `kick`: start a flush now; otherwise the write waits for the next flush something else starts. */
+  const enqueue = (write: LogWrite, guarded = false, kick = true): Promise<void> => {
     const claim = current;
     if (!claim) return Promise.reject(write.kind === 'event' ? new JournalConflictError(write.event.orderId, write.event.seq) : new TransientError(`shard log ${logId} is not held by this node`));
     return new Promise<void>((resolve, reject) => {
       queue.push({ write, claim, guarded, resolve, reject });
-      void drain();
+      if (kick) void drain();
     });
   };
 
@@ -236,7 +237,8 @@ export function createShardLog(opts: ShardLogOptions): ShardLog {
     },
     mark(write) {
       const claim = current;
-      const done = enqueue(write);
+      // An order's marker goes with its first event (queued right behind it), never in a flush of its own.
+      const done = enqueue(write, false, write.kind !== 'open');
       // A finished order's position is forgotten (memory stays bounded); should it ever append
       // again, its write is checked by Cassandra instead (IF NOT EXISTS).
       if (write.kind === 'close') void done.then(() => claim?.lastSeq.delete(write.orderId), () => undefined);
