@@ -136,6 +136,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       for (const [orderId, ref] of actors) {
         if (opts.shardOf(orderId) === shard) stopActor(ref);
       }
+      opts.index.release?.(shard);
     },
     activeOrderIds: () => [...actors.keys()],
     stopAll() {

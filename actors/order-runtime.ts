@@ -3,6 +3,8 @@ import type { Logger } from '../src/observability/logger.js';
 import { shardOf } from '../src/domain/shard-of.js';
 import { createActiveOrderIndex, type ActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
+import { createGroupCommitEngine } from '../src/storage/group-commit-engine.js';
+import { createShardLogIndex } from '../src/storage/shard-log-index.js';
 import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
 import type { CheckoutSteps } from '../src/domain/checkout-steps.js';
 import { DEFAULT_FALLBACK_SETTINGS, type FallbackSettings } from '../src/resilience/fallback-settings.js';
@@ -27,12 +29,22 @@ export interface OrderRuntimeOptions extends OrderHooks {
   keyspace: string;
   steps: CheckoutSteps;
   shards: number;
-  /** The index of unfinished orders by shard; default `active_orders` keyed by shard as is. */
+  /** The index of unfinished orders by shard; default `active_orders` keyed by shard as is (lwt mode only). */
   index?: ActiveOrderIndex;
   /** Replaces parts of every step's declared retry policy (`actors/order/checkout-flow.ts`). */
   retryOverride?: RetryOverride;
   /** The step fallbacks this node may take and their limits; all on by default. */
   fallbacks?: FallbackSettings;
+  /**
+   * `lwt` (default): a conditional insert per event into the per-order `journal`.
+   * `group`: group commit into the shard's log, fenced by the shard owner's epoch; the log also
+   * lists the shard's unfinished orders (no `active_orders` writes).
+   */
+  journalMode?: 'lwt' | 'group';
+  /** group mode: the log of one of this node's shards (default `main/<shard>`). */
+  logIdOf?(shard: number): string;
+  /** group mode: flushes in flight at once over the node's logs (0 or unset: one per log). */
+  flushesInFlight?: number;
   snapshotEvery: number;
   /** How long a finished order's actor stays in memory (late duplicates answered without a replay); default 30 000. */
   lingerMs?: number;
@@ -56,12 +68,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** The order actors of one node, wired to Cassandra and the downstream steps. */
 export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
   const counters = opts.counters ?? noCounters;
-  const engine = createCassandraPersistenceEngine({ client: opts.client, keyspace: opts.keyspace, writerId: opts.nodeId, codec: orderEventCodec, counters });
-  const system = startActorSystem(`orders-${opts.nodeId}-${Date.now().toString(36)}`, engine);
   const shard = (orderId: string) => shardOf(orderId, opts.shards);
+  const engineOpts = { client: opts.client, keyspace: opts.keyspace, writerId: opts.nodeId, codec: orderEventCodec, counters };
+  const logIdOf = opts.logIdOf ?? ((s: number) => `main/${s}`);
+  const group = opts.journalMode === 'group' ? createGroupCommitEngine({ ...engineOpts, logOf: (id) => logIdOf(shard(id)), flushesInFlight: opts.flushesInFlight || undefined }) : undefined;
+  const engine = group ?? createCassandraPersistenceEngine(engineOpts);
+  const system = startActorSystem(`orders-${opts.nodeId}-${Date.now().toString(36)}`, engine);
+  const index = group
+    ? createShardLogIndex({ engine: group, client: opts.client, keyspace: opts.keyspace, logIdOf, counters })
+    : opts.index ?? createActiveOrderIndex({ client: opts.client, keyspace: opts.keyspace, counters });
   const registry = createOrderRegistry({
     system,
-    index: opts.index ?? createActiveOrderIndex({ client: opts.client, keyspace: opts.keyspace, counters }),
+    index,
     shardOf: shard,
     queryTimeoutMs: opts.queryTimeoutMs ?? 10_000,
     lingerMs: opts.lingerMs ?? 30_000,
@@ -85,6 +103,6 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     system,
     registry,
     shardOf: shard,
-    stop: () => registry.stopAll(),
+    stop: () => { registry.stopAll(); group?.releaseAll(); },
   };
 }

@@ -20,6 +20,9 @@ import { createHopMetrics } from '../src/observability/hop-metrics.js';
 import { pollConsumerLag } from '../src/observability/kafka-lag.js';
 import { createStatusViewStore, type StatusViewStore } from '../src/status/status-view-store.js';
 import { createCassandraPersistenceEngine } from '../src/storage/cassandra-persistence-engine.js';
+import { createGroupCommitEngine } from '../src/storage/group-commit-engine.js';
+import { shardOf } from '../src/domain/shard-of.js';
+import { poolOfOrder } from './routing/order-pool.js';
 import { createActiveOrderIndex } from '../src/storage/active-orders.js';
 import { createCommandRouter, poolTopics } from './routing/command-router.js';
 import { createDeadLetterSink } from '../src/messaging/dead-letters.js';
@@ -66,6 +69,7 @@ export async function startNodeOrders(opts: {
   };
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
+    journalMode: config.JOURNAL_MODE, logIdOf: (shard) => `${config.NODE_POOL}/${shard}`, flushesInFlight: config.JOURNAL_FLUSHES_IN_FLIGHT,
     index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
@@ -99,7 +103,13 @@ export async function startNodeOrders(opts: {
   const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, hops,
     commitEveryBatch: config.KAFKA_STATUS_COMMIT_EVERY_BATCH,
   });
-  const readEngine = createCassandraPersistenceEngine({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage });
+  const readEngineOpts = { client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, writerId: config.NODE_ID, codec: orderEventCodec, counters: orderMetrics.storage };
+  // Orders of either pool can be read here: each one's log is its pool's and its shard in that pool.
+  const logOf = (orderId: string) => {
+    const pool = poolOfOrder(orderId);
+    return `${pool}/${shardOf(orderId, topics[pool].partitions)}`;
+  };
+  const readEngine = config.JOURNAL_MODE === 'group' ? createGroupCommitEngine({ ...readEngineOpts, logOf }) : createCassandraPersistenceEngine(readEngineOpts);
   await fanout.start();
   await intake.start();
   const watchdog: StorageWatchdog | undefined = config.STORAGE_WATCHDOG === 'on'

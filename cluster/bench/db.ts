@@ -8,6 +8,8 @@
  * row around each (cluster/bench/legacy/), counted by the same counters.
  *
  *   --orders 200   orders per scenario (BENCH_ORDERS)
+ *   --rate 20      orders/s offered (BENCH_RATE); group commit batches more the more arrives at once
+ *   JOURNAL_MODE=group|lwt   the nodes' journal (default lwt), for A/B runs
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -26,20 +28,23 @@ import { table } from '../../src/load/stats.js';
 type Ops = Record<string, number>; // "lwt journal" → count
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { orders: { type: 'string' } } });
+  const { values } = parseArgs({ options: { orders: { type: 'string' }, rate: { type: 'string' } } });
   const orders = Number(values.orders ?? process.env.BENCH_ORDERS ?? 200);
+  const rate = Number(values.rate ?? process.env.BENCH_RATE ?? 20);
   if (!(orders > 0)) throw new Error('--orders must be a positive number');
+  if (!(rate > 0)) throw new Error('--rate must be a positive number');
   const bench = await startBenchCluster({ name: 'bench-db', latency: [] });
   const admin = createDownstreamClients(bench.cluster.downstreamAddress, { adminSecret: bench.cluster.downstreamAdminSecret });
   const rows: Array<{ scenario: string; ops: Ops; n: number }> = [];
   try {
-    await runScenario(bench, 20, 'warm-up');
-    rows.push({ scenario: 'happy path', ops: await runScenario(bench, orders, 'happy'), n: orders });
+    await runScenario(bench, 20, 20, 'warm-up');
+    process.stdout.write(`offering ${orders} orders at ${rate}/s per scenario\n`);
+    rows.push({ scenario: 'happy path', ...(await runScenario(bench, orders, rate, 'happy')) });
     await admin.admin.setFaults({ rules: [
       { target: 'payments.Authorize', kind: 'UNAVAILABLE', firstCalls: 1 },
       { target: 'logistics.CreateDelivery', kind: 'UNAVAILABLE', firstCalls: 1 },
     ] });
-    rows.push({ scenario: '2 retried calls per order', ops: await runScenario(bench, orders, 'retries'), n: orders });
+    rows.push({ scenario: '2 retried calls per order', ...(await runScenario(bench, orders, rate, 'retries')) });
     await admin.admin.setFaults({ rules: [] });
     rows.push({ scenario: 'legacy: read+write per step', ops: await runLegacy(bench, orders), n: orders });
   } finally {
@@ -55,23 +60,28 @@ async function main(): Promise<void> {
     'of which LWT': per(r, (k) => k.startsWith('lwt')).toFixed(2),
     ...Object.fromEntries(kinds.map((k) => [k, ((r.ops[k] ?? 0) / r.n).toFixed(2)])),
   }));
-  process.stdout.write(`\nCassandra operations per order (3 nodes, counted by the nodes' checkout_storage_ops_total)\n${table(summary)}\n`);
+  process.stdout.write(`\nCassandra operations per order (3 nodes, ${rate}/s, journal ${process.env.JOURNAL_MODE ?? 'lwt'}, counted by the nodes' checkout_storage_ops_total)\n${table(summary)}\n`);
   const [happy, , legacy] = summary;
   const change = (ours: string, theirs: string) => `${((Number(ours) / Number(theirs) - 1) * 100).toFixed(0)} %`;
   process.stdout.write(`vs legacy: reads ${change(happy!.reads, legacy!.reads)}, writes ${change(happy!.writes, legacy!.writes)}\n`);
-  process.stdout.write(`${JSON.stringify({ bench: 'db', orders, perOrder: summary })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'db', orders, rate, journal: process.env.JOURNAL_MODE ?? 'lwt', perOrder: summary })}\n`);
 }
 
-/** Places `n` orders at 20/s, waits until all are terminal, returns the nodes' op counts meanwhile. */
-async function runScenario(bench: BenchCluster, n: number, label: string): Promise<Ops> {
+/**
+ * Places `n` orders at `rate`/s, waits until every accepted one is terminal, returns the nodes' op
+ * counts meanwhile and how many were accepted (the figures are per accepted order; past the
+ * edge's capacity some PlaceOrder calls time out, and their key reservations are counted too).
+ */
+async function runScenario(bench: BenchCluster, n: number, rate: number, label: string): Promise<{ ops: Ops; n: number }> {
   const before = await scrapeOps(bench);
-  const report = await runOpenLoop({ ratePerSec: 20, durationMs: (n / 20) * 1000, clock: Date.now, fire: (i) => bench.place(i) });
+  const report = await runOpenLoop({ ratePerSec: rate, durationMs: (n / rate) * 1000, clock: Date.now, fire: (i) => bench.place(i) });
   const ids = report.results.filter((r) => r.ok).map((r) => r.value!);
-  if (ids.length !== n) throw new Error(`${label}: ${n - ids.length} PlaceOrder calls failed`);
+  if (ids.length < n * 0.5) throw new Error(`${label}: ${n - ids.length} of ${n} PlaceOrder calls failed`);
+  if (ids.length < n) process.stdout.write(`${label}: ${n - ids.length} of ${n} PlaceOrder calls failed (figures per accepted order)\n`);
   const open = await bench.waitTerminal(ids, 60_000);
   if (open.length) throw new Error(`${label}: ${open.length} orders never finished`);
   await new Promise((r) => setTimeout(r, 2_000)); // the shard index delete follows the last event
-  return diff(before, await scrapeOps(bench));
+  return { ops: diff(before, await scrapeOps(bench)), n: ids.length };
 }
 
 async function runLegacy(bench: BenchCluster, n: number): Promise<Ops> {

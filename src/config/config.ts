@@ -99,6 +99,10 @@ const schema = z.object({
   /** Clock skew forgiven on `exp` and `iat`. */
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 
+  /** `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts). */
+  JOURNAL_MODE: z.enum(['lwt', 'group']).default('lwt'),
+  /** group mode: flushes in flight at once over all of a node's shard logs; 0 = one per shard. Fewer = bigger batches, fewer Paxos rounds. */
+  JOURNAL_FLUSHES_IN_FLIGHT: z.coerce.number().int().min(0).default(0),
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** How long a finished order's actor stays in memory, answering late duplicates without a journal replay. */
   ORDER_LINGER_MS: positiveInt.default(30_000),

@@ -10,6 +10,8 @@ export interface ActiveOrderIndex {
   add(shard: number, orderId: string, placedAt: number): Promise<void>;
   remove(shard: number, orderId: string): Promise<void>;
   list(shard: number): Promise<string[]>;
+  /** The shard left this node (an index that is also the shard's journal forgets its claim). */
+  release?(shard: number): void;
 }
 
 export function createActiveOrderIndex(opts: { client: Client; keyspace: string; counters?: StorageCounters }): ActiveOrderIndex {

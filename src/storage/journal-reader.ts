@@ -1,4 +1,5 @@
 import cassandra, { type Client } from 'cassandra-driver';
+import { readOrderLogRows } from './order-log-rows.js';
 
 /** One journal row as stored: the event still encoded (its codec lives with the actors). */
 export interface StoredJournalRow {
@@ -42,9 +43,13 @@ export async function* readJournal(client: Client, keyspace: string, orderId: st
   } while (pageState);
 }
 
-/** Every row of an order's journal (none for an order never placed). */
+/**
+ * Every row of an order's journal (none for an order never placed): the per-order journal, or,
+ * for an order written with JOURNAL_MODE=group, its slice of its shard's log.
+ */
 export async function journalRows(client: Client, keyspace: string, orderId: string, opts: JournalReadOptions = {}): Promise<StoredJournalRow[]> {
   const rows: StoredJournalRow[] = [];
   for await (const row of readJournal(client, keyspace, orderId, opts)) rows.push(row);
-  return rows;
+  if (rows.length) return rows;
+  return (await readOrderLogRows(client, keyspace, orderId)).filter((r) => r.seq > (opts.afterSeq ?? 0));
 }

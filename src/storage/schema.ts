@@ -14,6 +14,18 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
        order_id text, seq bigint, event_type text, schema_version int, payload text,
        tags set<text>, created_at bigint, writer text,
        PRIMARY KEY (order_id, seq)) WITH CLUSTERING ORDER BY (seq ASC)`,
+    // JOURNAL_MODE=group: one partition per shard log (`<pool>/<shard>`), holding every event of
+    // the shard's orders (kind 'e', by order and seq), a marker per unfinished order (kind 'o'), and
+    // the static epoch of the shard's current writer. A flush is one conditional batch
+    // `IF epoch = <the writer's epoch>` (src/storage/shard-log.ts). Only markers are ever deleted,
+    // and a marker brought back by a missed repair only wakes a finished order once (it is seen
+    // terminal and dropped), so their tombstones may go after an hour instead of ten days.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.order_log (
+       log_id text, kind text, order_id text, seq bigint,
+       epoch bigint static, owner text static,
+       event_type text, schema_version int, payload text, created_at bigint, writer text,
+       PRIMARY KEY (log_id, kind, order_id, seq))
+       WITH gc_grace_seconds = 3600`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.snapshots (
        order_id text, seq bigint, schema_version int, state text, created_at bigint,
        PRIMARY KEY (order_id, seq)) WITH CLUSTERING ORDER BY (seq DESC)`,

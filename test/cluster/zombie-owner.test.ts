@@ -21,7 +21,9 @@ const PARTITIONS = 12;
 const ORDERS = 15;
 
 
-describe('a paused owner woken after its shards moved (zombie)', () => {
+// Both journal layouts: a conditional insert per event, and group commit fenced by the shard
+// owner's epoch (the zombie's refused flush is what stops it there).
+describe.each(['lwt', 'group'] as const)('a paused owner woken after its shards moved (zombie, JOURNAL_MODE=%s)', (journalMode) => {
   let pc: ProcessCluster;
   let logs: LineRecorder;
   let zombie: ClusterNode;
@@ -59,7 +61,7 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
       nodes: 3,
       partitions: PARTITIONS,
       // A long call deadline, so the zombie's merchant call is still waiting for its answer when it wakes.
-      env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300', DOWNSTREAM_DEADLINE_MS: '60000' },
+      env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300', DOWNSTREAM_DEADLINE_MS: '60000', JOURNAL_MODE: journalMode },
       downstreamLatency: [{ target: 'merchant.SendOrder', fixedMs: 4_000 }, { target: '*', fixedMs: 10 }],
     });
     logs = recordLines(pc.cluster.nodes);
@@ -172,5 +174,11 @@ describe('a paused owner woken after its shards moved (zombie)', () => {
 
   it('brought every order to a terminal state', () => {
     expect(allOrders.map((id) => [id, foldJournal(journals.get(id)!).status]).filter(([, s]) => !['COMPLETED', 'FAILED', 'CANCELLED'].includes(s!))).toEqual([]);
+  });
+
+  it('kept the journals in the layout of its mode', async () => {
+    const inLog = (await pc.db.execute(`SELECT log_id FROM ${pc.keyspace}.order_log LIMIT 1`)).rows.length;
+    const perOrder = (await pc.db.execute(`SELECT order_id FROM ${pc.keyspace}.journal LIMIT 1`)).rows.length;
+    expect({ inLog, perOrder }).toEqual(journalMode === 'group' ? { inLog: 1, perOrder: 0 } : { inLog: 0, perOrder: 1 });
   });
 });

@@ -51,6 +51,8 @@ export async function startTestCluster(opts: { partitions?: number; downstream?:
     AUTH_SECRET: TEST_SECRET,
     STEP_BACKOFF_BASE_MS: '10', STEP_BACKOFF_MAX_MS: '50',
     LOG_LEVEL: 'silent',
+    // Suites run in either journal mode: JOURNAL_MODE=group npx vitest run … (process clusters inherit it too).
+    ...(process.env.JOURNAL_MODE ? { JOURNAL_MODE: process.env.JOURNAL_MODE } : {}),
     ...opts.env,
   };
   const tokens = createTokenService({ secret: TEST_SECRET });

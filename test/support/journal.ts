@@ -1,5 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
+import { createGroupCommitEngine } from '../../src/storage/group-commit-engine.js';
 import { orderEventCodec } from '../../actors/order-runtime.js';
 import { applySchema } from '../../src/storage/schema.js';
 import type { StorageCounters } from '../../src/storage/storage-counters.js';
@@ -25,3 +26,7 @@ export function testEngine(client: Client, keyspace: string, writerId: string, e
   return createCassandraPersistenceEngine({ client, keyspace, writerId, codec: orderEventCodec, ...extra });
 }
 
+/** A group-commit engine whose every order lives in one log (tests pick the log per case). */
+export function testGroupEngine(client: Client, keyspace: string, writerId: string, logOf: (orderId: string) => string, extra: { counters?: StorageCounters; pageSize?: number } = {}) {
+  return createGroupCommitEngine({ client, keyspace, writerId, codec: orderEventCodec, logOf, ...extra });
+}

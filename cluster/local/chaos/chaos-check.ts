@@ -1,5 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { journalOf, type JournalRow } from '../../../actors/order/journal-of.js';
+import { orderLogOrderIds } from '../../../src/storage/order-log-rows.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from '../../../actors/order/order-state.js';
 import { isTerminal, type OrderStatus } from '../../../src/domain/order.js';
 import type { DownstreamClients } from '../../../src/clients/downstream-clients.js';
@@ -34,6 +35,7 @@ export async function journalOrderIds(db: Client, keyspace: string): Promise<Set
     for (const r of rs.rows) ids.add(r.order_id as string);
     pageState = rs.pageState ?? undefined;
   } while (pageState);
+  for (const id of await orderLogOrderIds(db, keyspace)) ids.add(id); // JOURNAL_MODE=group
   return ids;
 }
 
