@@ -6,9 +6,15 @@ export interface LaunchConfig {
   groupId: string;
   topics: string[];
   fromBeginning?: boolean;
+  /** kafkajs default 30 000. After a member dies, its partitions move only after this. */
   sessionTimeout?: number;
+  /** kafkajs default 3 000; keep it at about a third of sessionTimeout or less. */
   heartbeatInterval?: number;
   rebalanceTimeout?: number;
+  /**
+   * How long a Fetch may wait for data; default 200 ms (kafkajs: 5 000). kafkajs heartbeats only
+   * between fetches, so a long wait on quiet partitions delays rebalances by that much.
+   */
   maxWaitTimeInMs?: number;
 }
 

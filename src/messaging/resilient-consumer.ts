@@ -2,7 +2,7 @@ import type { ConsumerRunConfig, Kafka, TopicPartitions } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import type { BackoffPolicy } from '../resilience/retry.js';
 import { createAssignmentTracker } from './consumer-assignment.js';
-import { launchConsumer, type Launched } from './consumer-launch.js';
+import { launchConsumer, type LaunchConfig, type Launched } from './consumer-launch.js';
 import { STOPPED, superviseRestarts } from './consumer-supervisor.js';
 
 const DEFAULT_RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000, multiplier: 2, jitter: 0.3 };
@@ -18,20 +18,7 @@ const DEFAULT_RESTART_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000
  * jittered, bounded backoff. Uncommitted messages are then redelivered (at-least-once).
  */
 
-export interface ResilientConsumerConfig {
-  groupId: string;
-  topics: string[];
-  fromBeginning?: boolean;
-  /** kafkajs default 30 000. After a member dies, its partitions move only after this. */
-  sessionTimeout?: number;
-  /** kafkajs default 3 000; keep it at about a third of sessionTimeout or less. */
-  heartbeatInterval?: number;
-  rebalanceTimeout?: number;
-  /**
-   * How long a Fetch may wait for data; default 200 ms (kafkajs: 5 000). kafkajs heartbeats only
-   * between fetches, so a long wait on quiet partitions delays rebalances by that much.
-   */
-  maxWaitTimeInMs?: number;
+export interface ResilientConsumerConfig extends LaunchConfig {
   restartBackoff?: Partial<BackoffPolicy>;
   /** A consumer that ran this long before crashing starts the backoff over; default 60 000. */
   stableAfterMs?: number;
