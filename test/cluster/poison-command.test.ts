@@ -57,7 +57,7 @@ describe('a poison command on order-commands', () => {
     expect(deadLetters[0]!.headers['dlq-detail']).toMatch(/order\.consumerId/);
     expect(deadLetters[1]!.headers['dlq-reason']).toBe('not_json');
 
-    const samples = await scrape(node.httpAddress);
+    const samples = await scrape(node.adminAddress);
     expect(total(samples, 'checkout_commands_dead_lettered_total', { reason: 'invalid_command' })).toBe(1);
     expect(total(samples, 'checkout_commands_dead_lettered_total', { reason: 'not_json' })).toBe(1);
   });
