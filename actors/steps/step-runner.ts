@@ -94,12 +94,15 @@ function callFor(definition: StepDefinition, job: StepJob, steps: CheckoutSteps)
 
 /**
  * The step's own deadline per attempt. The call itself is left to finish or time out on its own:
- * the retry reuses its idempotency key, so a late answer cannot apply anything twice.
+ * the retry reuses its idempotency key, so a late answer cannot apply anything twice. The timeout
+ * is reported only after the event loop has read its sockets: a process woken from a pause
+ * (SIGSTOP, a long GC) runs its overdue timers before its I/O, and an answer that arrived while
+ * it slept must win over a retry that would call the service again.
  */
 function withinDeadline<T>(call: Promise<T>, deadlineMs: number, step: StepName): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`${step} took longer than its ${deadlineMs} ms deadline`)), deadlineMs);
+    timer = setTimeout(() => setImmediate(() => reject(new TransientError(`${step} took longer than its ${deadlineMs} ms deadline`))), deadlineMs);
   });
   return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
