@@ -6,7 +6,8 @@ import type { PricedOrder } from '../domain/order.js';
 import { DownstreamCallError } from './downstream-call-error.js';
 import type { DownstreamClients } from './downstream-clients.js';
 
-const TRANSIENT_CODES = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED]);
+// CANCELLED: only this side cancels a call (its caller left, a sibling fetch failed); the service never said no.
+const TRANSIENT_CODES = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED, status.CANCELLED]);
 
 /** Maps a downstream failure onto the shared taxonomy: retry it, or fail the order with a reason. */
 export function classifyDownstreamError(err: unknown): Error {
