@@ -23,6 +23,10 @@ const WATCHDOG = process.env.PARTITION_TEST_STORAGE_WATCHDOG ?? 'on';
 let pc: ProcessCluster;
 let logs: LineRecorder;
 const nodeNamed = (id: string): ClusterNode => pc.cluster.nodes.find((n) => n.id === id)!;
+/** Resolves once `node` logs owning at least one shard after `since` (the heal). */
+const ownsShardsAgain = (node: string, since: number) => logs.waitFor(
+  (l) => l.node === node && l.at > since && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0,
+  45_000, `${node} owns shards again`);
 const target = () => ({ cluster: pc.cluster, faults: pc.partition!.faults, db: pc.db, keyspace: pc.keyspace, admin: pc.downstream.admin, token: (c: string) => pc.token(c) });
 
 beforeAll(async () => {
@@ -81,7 +85,7 @@ describe('a node cut from Kafka, still reaching Cassandra', () => {
   });
 
   it('rejoined the group after healing and owns shards again', async () => {
-    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
+    await ownsShardsAgain(CUT, healAt);
   }, 60_000);
 
   it('agrees with the journal on every order once healed', async () => {
@@ -141,7 +145,7 @@ describe('a node cut from Cassandra, still reaching Kafka, under steady load', (
   });
 
   it('rejoined the group once Cassandra was reachable again', async () => {
-    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
+    await ownsShardsAgain(CUT, healAt);
   }, 60_000);
 
   it('agrees with the journal on every order once healed', async () => {
@@ -209,7 +213,7 @@ describe('a node cut from Cassandra, still reaching Kafka, with no new commands 
   });
 
   it('rejoined the group once Cassandra was reachable again', async () => {
-    await logs.waitFor((l) => l.node === CUT && l.at > healAt && l.line.msg === 'shard ownership changed' && Array.isArray(l.line.owned) && l.line.owned.length > 0, 45_000, `${CUT} owns shards again`);
+    await ownsShardsAgain(CUT, healAt);
   }, 60_000);
 
   itKeepsTheInvariants(() => run);
