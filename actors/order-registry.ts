@@ -17,6 +17,15 @@ export interface OrderRegistryOptions {
   logger: Logger;
   /** Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty). */
   assumeEmpty?(orderId: string): void;
+  /**
+   * How long after its actor was fenced an order of a shard this node still owns is recovered
+   * again (unset: never). A write of an earlier owner that lands late (a link that healed with
+   * the write still in flight) takes the position this node's actor wanted; the order is then
+   * still this node's to finish, from a journal that now holds that write. The wait must exceed
+   * the time the node takes to learn that its shards moved (the group session timeout), so a
+   * node that was paused and fenced for good gives the shard up before any revival.
+   */
+  reviveFencedAfterMs?: number;
 }
 
 export interface OrderRegistry {
@@ -40,6 +49,13 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   const assumedNew = new Set<string>();
   /** Orders woken by a shard recovery, until their actor reports what it found. */
   const waking = new Set<string>();
+  /**
+   * Shards this node was asked to recover and has not released, each with the count of
+   * recoveries and releases so far: a revival is for the ownership under which the actor was
+   * fenced, never for a later one (whose recovery wakes the order anyway).
+   */
+  const owned = new Map<number, number>();
+  let ownershipChanges = 0;
   const log = opts.logger;
   const { hooks } = opts;
 
@@ -94,7 +110,10 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       },
       onFenced: (id, command) => {
         if (actors.get(id) === ref) actors.delete(id);
-        if (!assumedNew.delete(id)) return hooks.onFenced?.(id);
+        if (!assumedNew.delete(id)) {
+          reviveLater(id);
+          return hooks.onFenced?.(id);
+        }
         // The guess was wrong (a redelivered command for a known order): recover for real, retry.
         setImmediate(() => { const revived = ensure(id); if (command) dispatch(revived, command); });
       },
@@ -105,6 +124,19 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     });
     actors.set(orderId, ref);
     return ref;
+  };
+
+  const reviveLater = (orderId: string) => {
+    const shard = opts.shardOf(orderId);
+    const ownership = owned.get(shard);
+    if (opts.reviveFencedAfterMs === undefined || ownership === undefined) return;
+    setTimeout(() => {
+      const existing = actors.get(orderId);
+      if (owned.get(shard) !== ownership || (existing && isAlive(existing))) return;
+      log.warn({ orderId, shard }, 'an order fenced by a late write of an earlier owner: recovering it again, its shard is still ours');
+      waking.add(orderId);
+      ensure(orderId);
+    }, opts.reviveFencedAfterMs).unref();
   };
 
   const ask = (orderId: string, make: (replyTo: Ref<OrderReply>) => OrderCommand): Promise<OrderReply> =>
@@ -123,6 +155,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     cancel: (orderId, reason) => ask(orderId, (replyTo) => ({ type: 'cancel', reason, replyTo })),
     get: (orderId) => ask(orderId, (replyTo) => ({ type: 'get', replyTo })),
     async recoverShard(shard) {
+      owned.set(shard, ++ownershipChanges);
       const ids = await opts.index.list(shard);
       for (const orderId of ids) {
         const existing = actors.get(orderId);
@@ -133,6 +166,8 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       return ids.length;
     },
     releaseShard(shard) {
+      owned.delete(shard);
+      ownershipChanges += 1;
       for (const [orderId, ref] of actors) {
         if (opts.shardOf(orderId) === shard) stopActor(ref);
       }

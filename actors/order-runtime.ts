@@ -51,6 +51,8 @@ export interface OrderRuntimeOptions extends OrderHooks {
   /** A/B runs only: leave finished step runners alive until their order stops. */
   keepFinishedRunners?: boolean;
   queryTimeoutMs?: number;
+  /** See OrderRegistryOptions.reviveFencedAfterMs (unset: a fenced order stays stopped). */
+  reviveFencedAfterMs?: number;
   counters?: StorageCounters;
   logger: Logger;
   clock?: () => number;
@@ -85,6 +87,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     lingerMs: opts.lingerMs ?? 30_000,
     logger: opts.logger,
     assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
+    reviveFencedAfterMs: opts.reviveFencedAfterMs,
     hooks: opts,
     actor: {
       engine,

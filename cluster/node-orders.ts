@@ -76,6 +76,8 @@ export async function startNodeOrders(opts: {
     fallbacks: fallbackSettingsOf(config),
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
     lingerMs: config.ORDER_LINGER_MS, keepFinishedRunners: config.STEP_RUNNERS_KEPT,
+    // Past the session timeout and two heartbeats: by then a node whose shards moved has heard so.
+    reviveFencedAfterMs: config.KAFKA_SESSION_TIMEOUT_MS + 2 * config.KAFKA_HEARTBEAT_INTERVAL_MS,
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
     onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),
     onResumed: (orderId, state) => orderMetrics.live.onStatus(orderId, state.status),

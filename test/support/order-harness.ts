@@ -39,6 +39,8 @@ export interface OrderHarness {
     steps?: (real: CheckoutSteps) => CheckoutSteps; retryOverride?: RetryOverride; snapshotEvery?: number;
     /** The step fallbacks this node may take; the production defaults (all on) unless given. */
     fallbacks?: FallbackSettings;
+    /** See OrderRegistryOptions.reviveFencedAfterMs (unset: a fenced order stays stopped). */
+    reviveFencedAfterMs?: number;
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
   }): NodeUnderTest;
@@ -69,6 +71,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
       ...(opts.fallbacks ? { fallbacks: opts.fallbacks } : {}),
       snapshotEvery: opts.snapshotEvery ?? 50,
       lingerMs: 60_000,
+      reviveFencedAfterMs: opts.reviveFencedAfterMs,
       logger: silentLogger(),
       onAttemptFailed: (_orderId, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
       onEvent: (orderId, event, state) => {
