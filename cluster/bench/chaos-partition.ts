@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const { cluster, faults } = pc;
     const db = createCassandraClient({ contactPoints: cluster.infra.cassandraContactPoints, localDataCenter: cluster.infra.cassandraLocalDc });
     await connectWithRetry(db, { attempts: 5, backoff: { initialMs: 500, maxMs: 4_000 } });
-    const downstream = createDownstreamClients(cluster.downstreamAddress);
+    const downstream = createDownstreamClients(cluster.downstreamAddress, { adminSecret: cluster.downstreamAdminSecret });
     const tokens = createTokenService({ secret: cluster.config.AUTH_SECRET });
     const token = (c: string) => tokens.mint(c, { ttlSeconds: 24 * 3600 });
     const lines = recordLines(cluster.nodes);
