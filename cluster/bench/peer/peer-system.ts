@@ -15,6 +15,7 @@ import { validatePlaceOrder } from '../../../src/edge/place-order-validation.js'
 import type { PlaceOrderRequest__Output } from '../../../src/generated/checkout/v1/PlaceOrderRequest.js';
 import { placeRequest } from '../../../src/load/demo-orders.js';
 import { freePorts } from '../../local/cassandra/free-port.js';
+import { newAdminSecret } from '../../local/downstream/admin-service.js';
 import { startServiceProcess, type LogLine, type ServiceProcess } from '../../local/service-process.js';
 import { processCpuSeconds, type Terminal } from '../bench-cluster.js';
 import { createIngressClient } from './ingress-client.js';
@@ -44,13 +45,14 @@ export async function startPeerSystem(opts: { install: PeerInstall; log: (messag
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => undefined); stops.length = 0; };
   try {
+    const adminSecret = newAdminSecret();
     const downstreamProc = await startServiceProcess({
       name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready', logFile: join(dir, 'downstream.log'),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', DOWNSTREAM_ADMIN_SECRET: adminSecret },
     });
     stops.push(() => downstreamProc.stop());
     const downstreamAddress = String(downstreamProc.ready.address);
-    const downstream = createDownstreamClients(downstreamAddress);
+    const downstream = createDownstreamClients(downstreamAddress, { adminSecret });
     stops.push(async () => downstream.close());
 
     const server: RestateServer = await startRestateServer({ binary: opts.install.serverBinary, dir: join(dir, 'restate'), log: opts.log });

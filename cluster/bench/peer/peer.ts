@@ -58,7 +58,7 @@ async function measure(system: SystemResult['system'], target: RateTarget, opts:
 async function runOurs(opts: Options): Promise<SystemResult> {
   log('ours: starting Cassandra, the broker, downstream and 3 nodes...');
   const bench = await startBenchCluster({ name: 'bench-peer-ours', latency: [], env: { KAFKA_SESSION_TIMEOUT_MS: '3000', KAFKA_HEARTBEAT_INTERVAL_MS: '300' } });
-  const downstream = createDownstreamClients(bench.cluster.downstreamAddress);
+  const downstream = createDownstreamClients(bench.cluster.downstreamAddress, { adminSecret: bench.cluster.downstreamAdminSecret });
   stopCurrent = async () => { downstream.close(); await bench.stop(); };
   try {
     return await measure('ours', bench, opts, async () => { await downstream.admin.setLatency({ rules: STEP_LATENCY }); },
