@@ -11,6 +11,8 @@
  *   --rate N      orders per second (CHAOS_RATE, default 10)
  *   --seed N      schedule and downstream faults (CHAOS_SEED, default from the clock)
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTokenService } from '../../src/edge/auth.js';
 import { createDownstreamClients } from '../../src/clients/downstream-clients.js';
@@ -135,7 +137,15 @@ async function main(): Promise<void> {
         ledgerWithoutJournal: v.ledgerWithoutJournal.slice(0, 5), fencePast: fencePast.slice(0, 5), disagreeing: Object.values(disagreeing).some((n) => n > 0) ? [disagreeing] : [],
       };
       const ok = Object.values(broken).every((list) => list.length === 0);
-      if (!ok) process.stdout.write(`INVARIANTS BROKEN (first few of each): ${JSON.stringify(broken, null, 2)}\n`);
+      if (!ok) {
+        process.stdout.write(`INVARIANTS BROKEN (first few of each): ${JSON.stringify(broken, null, 2)}\n`);
+        // The evidence, for the orders a check named: their journals and ledger entries (the cluster is gone after the run).
+        const named = new Set([...v.nonLinear.map((o) => o.orderId), ...v.ledgerViolations.map((o) => o.orderId), ...v.notTerminal.map((o) => o.orderId)]);
+        const evidence = [...named].map((orderId) => ({ orderId, journal: run.journals.get(orderId) ?? [], ledger: run.ledger.filter((e) => e.orderId === orderId) }));
+        const file = join(logDir, 'broken-orders.json');
+        await writeFile(file, JSON.stringify(evidence, null, 2));
+        process.stdout.write(`journals and ledger entries of the orders named above: ${file}\n`);
+      }
       process.exitCode = ok ? 0 : 1;
     } finally {
       lines.stop();

@@ -38,13 +38,21 @@ export function shardsOwnedAt(lines: readonly NodeLine[], nodeId: string, at: nu
 }
 
 /**
- * When every one of `shards` had been gained by another node after `since` (undefined if some
- * never was), and by whom.
+ * When every one of `shards` was held by another node after `since` (undefined if some never
+ * was), and by whom: gained after `since`, or already held then (the cut node's own view of its
+ * shards may lag a rebalance it had not heard of yet).
  */
 export function shardsMovedAt(lines: readonly NodeLine[], fromNode: string, shards: readonly number[], since: number): { at?: number; takenBy: Record<number, string> } {
   const takenBy: Record<number, string> = {};
   let at = since;
+  const others = [...new Set(lines.map((l) => l.node))].filter((n) => n !== fromNode);
   for (const shard of shards) {
+    // A rebalance the cut node had not heard of yet may already have given the shard to another node.
+    const holder = others.find((n) => shardsOwnedAt(lines, n, since).includes(shard));
+    if (holder) {
+      takenBy[shard] = holder;
+      continue;
+    }
     const took = lines.find((l) => l.at > since && l.node !== fromNode && (ownership(l)?.gained.includes(shard) ?? false));
     if (!took) return { takenBy };
     takenBy[shard] = took.node;
