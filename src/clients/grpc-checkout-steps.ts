@@ -9,10 +9,19 @@ import type { DownstreamClients } from './downstream-clients.js';
 // CANCELLED: only this side cancels a call (its caller left, a sibling fetch failed); the service never said no.
 const TRANSIENT_CODES = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED, status.CANCELLED]);
 
-/** Maps a downstream failure onto the shared taxonomy: retry it, or fail the order with a reason. */
+// INTERNAL / UNKNOWN without the service's ErrorInfo: grpc-js says so of a broken stream or connection
+// (a protocol error, a reset while a link heals); whether the call applied is unknown, so it is retried.
+const TRANSPORT_CODES = new Set<number>([status.INTERNAL, status.UNKNOWN]);
+
+/**
+ * Maps a downstream failure onto the shared taxonomy: retry it, or fail the order with a reason.
+ * Only an answer of the service is a refusal: a fatal classification of an undo means "nothing
+ * left to undo", so a transport error taken for one would leave money or a courier behind.
+ */
 export function classifyDownstreamError(err: unknown): Error {
   if (!(err instanceof DownstreamCallError)) return new TransientError(`downstream call failed: ${String(err)}`, err);
   if (TRANSIENT_CODES.has(err.code)) return new TransientError(err.message, err);
+  if (TRANSPORT_CODES.has(err.code) && !err.reason) return new TransientError(err.message, err);
   if (err.code === status.FAILED_PRECONDITION && err.reason) return fatalFromReason(err.reason);
   return fatalFromReason(`DOWNSTREAM_${status[err.code] ?? err.code}`);
 }

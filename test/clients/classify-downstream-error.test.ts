@@ -22,4 +22,14 @@ describe('a downstream failure in the shared taxonomy', () => {
     expect(err).toBeInstanceOf(FatalError);
     expect((err as FatalError).reason).toBe('CARD_DECLINED');
   });
+
+  it('is transient when grpc-js reports a broken stream (INTERNAL or UNKNOWN with no reason of the service): the call may have applied', () => {
+    for (const code of [status.INTERNAL, status.UNKNOWN]) {
+      expect(classifyDownstreamError(callError(code))).toBeInstanceOf(TransientError);
+    }
+  });
+
+  it('is fatal when the service itself answered INTERNAL with its reason', () => {
+    expect(classifyDownstreamError(callError(status.INTERNAL, 'INTERNAL'))).toBeInstanceOf(FatalError);
+  });
 });
