@@ -23,9 +23,18 @@ export interface OrderRegistryOptions {
    * the write still in flight) takes the position this node's actor wanted; the order is then
    * still this node's to finish, from a journal that now holds that write. The wait must exceed
    * the time the node takes to learn that its shards moved (the group session timeout), so a
-   * node that was paused and fenced for good gives the shard up before any revival.
+   * node that was paused and fenced for good gives the shard up before any revival; and a node
+   * cut from Kafka hears nothing, so the revival also waits for the group to confirm ownership.
    */
-  reviveFencedAfterMs?: number;
+  reviveFenced?: {
+    afterMs: number;
+    /**
+     * Whether the node's ownership of its shards was confirmed after `at` (by the group); until
+     * it is, the revival waits: a node cut from Kafka cannot know that its shards moved.
+     * Unset: ownership is taken as confirmed.
+     */
+    ownershipConfirmedSince?(at: number): boolean;
+  };
 }
 
 export interface OrderRegistry {
@@ -129,14 +138,21 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   const reviveLater = (orderId: string) => {
     const shard = opts.shardOf(orderId);
     const ownership = owned.get(shard);
-    if (opts.reviveFencedAfterMs === undefined || ownership === undefined) return;
-    setTimeout(() => {
+    const revive = opts.reviveFenced;
+    if (!revive || ownership === undefined) return;
+    const fencedAt = Date.now();
+    const check = () => {
       const existing = actors.get(orderId);
       if (owned.get(shard) !== ownership || (existing && isAlive(existing))) return;
+      if (revive.ownershipConfirmedSince && !revive.ownershipConfirmedSince(fencedAt)) {
+        setTimeout(check, revive.afterMs).unref(); // until the group confirms the shard, or it is released
+        return;
+      }
       log.warn({ orderId, shard }, 'an order fenced by a late write of an earlier owner: recovering it again, its shard is still ours');
       waking.add(orderId);
       ensure(orderId);
-    }, opts.reviveFencedAfterMs).unref();
+    };
+    setTimeout(check, revive.afterMs).unref();
   };
 
   const ask = (orderId: string, make: (replyTo: Ref<OrderReply>) => OrderCommand): Promise<OrderReply> =>

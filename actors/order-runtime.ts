@@ -11,7 +11,7 @@ import { DEFAULT_FALLBACK_SETTINGS, type FallbackSettings } from '../src/resilie
 import { decodeOrderEvent, type OrderEvent } from './order/order-events.js';
 import type { OrderState } from './order/order-state.js';
 import type { OrderHooks } from './order-hooks.js';
-import { createOrderRegistry, type OrderRegistry } from './order-registry.js';
+import { createOrderRegistry, type OrderRegistry, type OrderRegistryOptions } from './order-registry.js';
 import type { RetryOverride } from './steps/step-runner.js';
 import { startActorSystem, type SystemRef } from './typed-nact.js';
 
@@ -51,8 +51,8 @@ export interface OrderRuntimeOptions extends OrderHooks {
   /** A/B runs only: leave finished step runners alive until their order stops. */
   keepFinishedRunners?: boolean;
   queryTimeoutMs?: number;
-  /** See OrderRegistryOptions.reviveFencedAfterMs (unset: a fenced order stays stopped). */
-  reviveFencedAfterMs?: number;
+  /** See OrderRegistryOptions.reviveFenced (unset: a fenced order stays stopped). */
+  reviveFenced?: OrderRegistryOptions['reviveFenced'];
   counters?: StorageCounters;
   logger: Logger;
   clock?: () => number;
@@ -87,7 +87,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
     lingerMs: opts.lingerMs ?? 30_000,
     logger: opts.logger,
     assumeEmpty: (orderId) => engine.assumeEmpty(orderId),
-    reviveFencedAfterMs: opts.reviveFencedAfterMs,
+    reviveFenced: opts.reviveFenced,
     hooks: opts,
     actor: {
       engine,

@@ -36,6 +36,11 @@ export interface CommandIntake {
   /** Joins the group again after `leave`. */
   rejoin(): Promise<void>;
   ownedShards(): number[];
+  /**
+   * Whether the group confirmed this member's assignment after `at` (a heartbeat it accepted, or
+   * a join): a node cut from Kafka, or paused, cannot tell whether its shards moved meanwhile.
+   */
+  ownershipConfirmedSince(at: number): boolean;
 }
 
 /**
@@ -49,6 +54,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
   let owned = new Set<number>();
   /** Commands being handed to actors right now; stop() lets them finish before the actors stop. */
   const inFlight = new Set<Promise<void>>();
+  let confirmedAt = 0;
 
   const onAssigned = (assignment: TopicPartitions[]) => {
     const next = new Set(assignment.filter((a) => a.topic === opts.topic).flatMap((a) => a.partitions));
@@ -81,7 +87,7 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
         return handled;
       },
     },
-    { onAssigned, onGroupJoin: () => opts.onRebalance?.() },
+    { onAssigned, onGroupJoin: () => { confirmedAt = Date.now(); opts.onRebalance?.(); }, onHeartbeat: () => { confirmedAt = Date.now(); } },
   );
   // A stopped consumer cannot start again: rejoining takes a new one.
   let consumer = createConsumer();
@@ -132,5 +138,6 @@ export function createCommandIntake(opts: CommandIntakeOptions): CommandIntake {
       await consumer.start();
     },
     ownedShards: () => [...owned].sort((a, b) => a - b),
+    ownershipConfirmedSince: (at) => member === 'in' && confirmedAt > at,
   };
 }

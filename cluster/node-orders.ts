@@ -29,7 +29,7 @@ import { createDeadLetterSink } from '../src/messaging/dead-letters.js';
 import { createCoalescingSender } from '../src/messaging/coalescing-sender.js';
 import { poolShardIndex } from './routing/pool-index.js';
 import { plannedTopics } from '../src/messaging/topic-plan.js';
-import { createCommandIntake } from './command-intake.js';
+import { createCommandIntake, type CommandIntake } from './command-intake.js';
 import { createStatusFanout } from './status-fanout.js';
 import { startStorageWatchdog, type StorageWatchdog } from './storage-watchdog.js';
 
@@ -67,6 +67,8 @@ export async function startNodeOrders(opts: {
     const view = orderView(orderId, state);
     return view ? statusPublisher.publish(view) : undefined;
   };
+  // The runtime's revivals ask the intake (made below, from the runtime's registry) about ownership.
+  let intakeRef: CommandIntake | undefined;
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
     journalMode: config.JOURNAL_MODE, logIdOf: (shard) => `${config.NODE_POOL}/${shard}`, flushesInFlight: config.JOURNAL_FLUSHES_IN_FLIGHT,
@@ -76,8 +78,12 @@ export async function startNodeOrders(opts: {
     fallbacks: fallbackSettingsOf(config),
     snapshotEvery: config.SNAPSHOT_EVERY, counters: orderMetrics.storage, logger,
     lingerMs: config.ORDER_LINGER_MS, keepFinishedRunners: config.STEP_RUNNERS_KEPT,
-    // Past the session timeout and two heartbeats: by then a node whose shards moved has heard so.
-    reviveFencedAfterMs: config.KAFKA_SESSION_TIMEOUT_MS + 2 * config.KAFKA_HEARTBEAT_INTERVAL_MS,
+    // Past the session timeout and two heartbeats, and only once the group confirmed the node's
+    // assignment after the fence: a node whose shards moved hears so first.
+    reviveFenced: {
+      afterMs: config.KAFKA_SESSION_TIMEOUT_MS + 2 * config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      ownershipConfirmedSince: (at) => intakeRef?.ownershipConfirmedSince(at) ?? false,
+    },
     onAttemptFailed: (_id, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
     onStepFinished: (_id, report) => orderMetrics.onStepFinished(report),
     onResumed: (orderId, state) => orderMetrics.live.onStatus(orderId, state.status),
@@ -102,6 +108,7 @@ export async function startNodeOrders(opts: {
     onShardsChanged: (owned) => shardMetrics.onShardsChanged(owned),
     onRebalance: () => shardMetrics.onRebalance(),
   });
+  intakeRef = intake;
   const fanout = createStatusFanout({ kafka: opts.kafka, topic: config.KAFKA_EVENTS_TOPIC, nodeId: config.NODE_ID, store: statusStore, logger, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, hops,
     commitEveryBatch: config.KAFKA_STATUS_COMMIT_EVERY_BATCH,
   });

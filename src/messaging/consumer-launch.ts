@@ -33,6 +33,8 @@ export interface LaunchEvents {
   onAssignment(assignment: TopicPartitions[]): void;
   /** A crash kafkajs restarts by itself. */
   onRecoverableCrash(error: Error): void;
+  /** The group coordinator accepted a heartbeat: the member and its assignment still stood then. */
+  onHeartbeat?(): void;
   /** Called as soon as the consumer exists, before it connects: a failed start must still be retired. */
   onCreated(launched: Launched): void;
 }
@@ -62,6 +64,7 @@ export async function launchConsumer(kafka: Pick<Kafka, 'consumer'>, config: Lau
       memberId = payload.memberId;
       events.onAssignment(assignment);
     }),
+    consumer.on(consumer.events.HEARTBEAT, () => events.onHeartbeat?.()),
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       events.onAssignment([]);
       if (payload.restart) events.onRecoverableCrash(payload.error);

@@ -44,6 +44,8 @@ export interface ResilientConsumerHooks {
   /** The partitions this member owns changed; [] after a crash or stop. */
   onAssigned?(assignment: TopicPartitions[]): void;
   onCrash?(crash: ConsumerCrash): void;
+  /** The group coordinator accepted a heartbeat: this member still held its assignment then. */
+  onHeartbeat?(): void;
 }
 
 export interface ResilientConsumerDeps {
@@ -105,6 +107,7 @@ export function createResilientConsumer(
         onCreated: (l) => { created = l; current = l; },
         onGroupJoin: (join) => callHook('onGroupJoin', hooks.onGroupJoin, join),
         onAssignment: (assignment) => owned.set(assignment),
+        onHeartbeat: () => callHook('onHeartbeat', hooks.onHeartbeat, undefined),
         onRecoverableCrash: (error) => {
           logger.warn({ ...log, err: error }, 'Kafka consumer crashed; kafkajs restarts it');
           callHook('onCrash', hooks.onCrash, { error, restartedByKafkajs: true });

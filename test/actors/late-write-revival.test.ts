@@ -19,6 +19,8 @@ const gate = () => {
 };
 const SHARDS = 12; // the harness's shard count
 const REVIVE_MS = 300;
+/** Whether the new owner's group membership confirms its shards (false: it is cut from Kafka). */
+let confirmed = true;
 
 const waitUntil = async (cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
   const end = Date.now() + timeoutMs;
@@ -45,7 +47,7 @@ function earlierOwner(h: OrderHarness) {
 function newOwner(h: OrderHarness) {
   const delivery = gate();
   const node = h.node(`new-owner-${Date.now()}`, {
-    reviveFencedAfterMs: REVIVE_MS,
+    reviveFenced: { afterMs: REVIVE_MS, ownershipConfirmedSince: () => confirmed },
     steps: (real): CheckoutSteps => ({ ...real, createDelivery: async (o, key) => { await delivery.pass(); return real.createDelivery(o, key); } }),
   });
   return { node, delivery };
@@ -91,5 +93,20 @@ describe('an order fenced by an earlier owner\'s late write', () => {
     await new Promise((r) => setTimeout(r, REVIVE_MS * 4));
     expect(owner.runtime.registry.activeOrderIds()).not.toContain(order.orderId);
     expect((await journalOf(h.client, h.keyspace, order.orderId)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('waits while the node cannot confirm it still owns the shard (cut from Kafka), and is recovered once it can', async () => {
+    confirmed = false;
+    try {
+      const { order, owner } = await lateWriteFencesTheNewOwner(h);
+      await new Promise((r) => setTimeout(r, REVIVE_MS * 4));
+      expect(owner.runtime.registry.activeOrderIds()).not.toContain(order.orderId);
+      expect((await journalOf(h.client, h.keyspace, order.orderId)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      confirmed = true;
+      const captured = async () => (await journalOf(h.client, h.keyspace, order.orderId)).some((r) => r.type === 'StepSucceeded' && r.seq === 6);
+      await waitUntil(captured, 10_000);
+    } finally {
+      confirmed = true;
+    }
   });
 });

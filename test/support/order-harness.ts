@@ -1,6 +1,7 @@
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import type { OrderState } from '../../actors/order/order-state.js';
 import { createOrderRuntime, type OrderRuntime } from '../../actors/order-runtime.js';
+import type { OrderRegistryOptions } from '../../actors/order-registry.js';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import type { RetryOverride } from '../../actors/steps/step-runner.js';
 import type { FallbackSettings } from '../../src/resilience/fallback-settings.js';
@@ -39,8 +40,8 @@ export interface OrderHarness {
     steps?: (real: CheckoutSteps) => CheckoutSteps; retryOverride?: RetryOverride; snapshotEvery?: number;
     /** The step fallbacks this node may take; the production defaults (all on) unless given. */
     fallbacks?: FallbackSettings;
-    /** See OrderRegistryOptions.reviveFencedAfterMs (unset: a fenced order stays stopped). */
-    reviveFencedAfterMs?: number;
+    /** See OrderRegistryOptions.reviveFenced (unset: a fenced order stays stopped). */
+    reviveFenced?: OrderRegistryOptions['reviveFenced'];
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
   }): NodeUnderTest;
@@ -71,7 +72,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
       ...(opts.fallbacks ? { fallbacks: opts.fallbacks } : {}),
       snapshotEvery: opts.snapshotEvery ?? 50,
       lingerMs: 60_000,
-      reviveFencedAfterMs: opts.reviveFencedAfterMs,
+      reviveFenced: opts.reviveFenced,
       logger: silentLogger(),
       onAttemptFailed: (_orderId, report) => orderMetrics.onAttemptFailed(report.step, report.kind),
       onEvent: (orderId, event, state) => {
