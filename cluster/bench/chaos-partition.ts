@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       });
       for (const r of records) {
         if (!MOVING.has(r.kind) || r.cutAt === undefined || r.shards.length === 0) continue;
-        const moved = r.nodes.map((id) => shardsMovedAt(lines.lines, id, r.shards, r.cutAt!).at);
+        const moved = r.nodes.map((id) => shardsMovedAt(lines.lines, id, r.shards, r.cutAt!, r.healAt).at);
         if (moved.every((m) => m !== undefined)) r.movedMs = Math.max(...moved.map((m) => m! - r.cutAt!));
       }
       const fencePast = records.filter((r) => r.cutAt !== undefined).flatMap((r) => r.nodes.flatMap((id) => writesPastTheFence(run.journals, id, r.cutAt!, r.healAt)));

@@ -19,4 +19,10 @@ describe('when a cut node\'s shards moved (read from the nodes\' ownership logs)
     const lines = [owned('node-1', 100, [0, 1], [0, 1]), owned('node-2', 500, [], []), owned('node-2', 5_000, [0], [0])];
     expect(shardsMovedAt(lines, 'node-1', [0, 1], 1_000).at).toBeUndefined();
   });
+
+  it('counts the cut node taking a shard back once its link healed (a cut that ended before the group moved it)', () => {
+    const lines = [owned('node-1', 100, [0, 1], [0, 1]), owned('node-2', 5_000, [0], [0]), owned('node-1', 5_000, [1], [1])];
+    expect(shardsMovedAt(lines, 'node-1', [0, 1], 1_000, 4_000)).toEqual({ at: 5_000, takenBy: { 0: 'node-2', 1: 'node-1' } });
+    expect(shardsMovedAt(lines, 'node-1', [0, 1], 1_000).at).toBeUndefined();
+  });
 });

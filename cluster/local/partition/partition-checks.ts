@@ -40,9 +40,11 @@ export function shardsOwnedAt(lines: readonly NodeLine[], nodeId: string, at: nu
 /**
  * When every one of `shards` was held by another node after `since` (undefined if some never
  * was), and by whom: gained after `since`, or already held then (the cut node's own view of its
- * shards may lag a rebalance it had not heard of yet).
+ * shards may lag a rebalance it had not heard of yet). Given `healedAt`, the cut node itself
+ * regaining a shard after its heal counts too (a cut shorter than the session timeout may end
+ * before the group moved anything).
  */
-export function shardsMovedAt(lines: readonly NodeLine[], fromNode: string, shards: readonly number[], since: number): { at?: number; takenBy: Record<number, string> } {
+export function shardsMovedAt(lines: readonly NodeLine[], fromNode: string, shards: readonly number[], since: number, healedAt?: number): { at?: number; takenBy: Record<number, string> } {
   const takenBy: Record<number, string> = {};
   let at = since;
   const others = [...new Set(lines.map((l) => l.node))].filter((n) => n !== fromNode);
@@ -53,7 +55,8 @@ export function shardsMovedAt(lines: readonly NodeLine[], fromNode: string, shar
       takenBy[shard] = holder;
       continue;
     }
-    const took = lines.find((l) => l.at > since && l.node !== fromNode && (ownership(l)?.gained.includes(shard) ?? false));
+    // Once its link healed, the cut node taking a shard back is as good a home as any other node.
+    const took = lines.find((l) => l.at > since && (l.node !== fromNode || (healedAt !== undefined && l.at >= healedAt)) && (ownership(l)?.gained.includes(shard) ?? false));
     if (!took) return { takenBy };
     takenBy[shard] = took.node;
     at = Math.max(at, took.at);
