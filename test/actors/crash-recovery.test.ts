@@ -1,46 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/local/service-process.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
+import type { LogLine } from '../../cluster/local/service-process.js';
+import { startOrderHostWorld, type OrderHostWorld } from './fixtures/order-host-world.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
-import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
 import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
-import { cassandraTestInfra } from '../support/cassandra.js';
 import { statusFromJournal } from '../../actors/order/journal-of.js';
-import { schemaKeyspace } from '../support/journal.js';
 
 const STEP_MS = 120;
 
-const ADMIN_SECRET = newAdminSecret();
-
 describe('a node killed with SIGKILL mid-order', () => {
-  let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
-  let downstream: ServiceProcess;
-  let clients: DownstreamClients;
-  const hosts: ServiceProcess[] = [];
+  let world: OrderHostWorld;
+  let ks: OrderHostWorld['ks'];
+  let clients: OrderHostWorld['clients'];
 
   beforeAll(async () => {
-    ks = await schemaKeyspace('crash');
-    downstream = await startServiceProcess({
-      name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready',
-      env: { ...process.env, DOWNSTREAM_ADMIN_SECRET: ADMIN_SECRET, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: '*', fixedMs: STEP_MS, jitterMs: 40 }]) },
-    });
-    clients = createDownstreamClients(String(downstream.ready.address), { adminSecret: ADMIN_SECRET });
+    world = await startOrderHostWorld('crash', [{ target: '*', fixedMs: STEP_MS, jitterMs: 40 }]);
+    ({ ks, clients } = world);
   });
-  afterAll(async () => {
-    for (const h of hosts) await h.kill();
-    clients?.close();
-    await downstream?.stop();
-    await ks?.drop();
-  });
+  afterAll(async () => { await world?.stop(); });
 
-  const host = (mode: 'place' | 'recover', nodeId: string, orderIds: string[]) => startServiceProcess({
-    name: nodeId, entry: 'dist/test/actors/fixtures/order-host.js', readyMessage: 'host ready',
-    env: {
-      ...process.env, MODE: mode, NODE_ID: nodeId, KEYSPACE: ks.keyspace, ORDER_IDS: orderIds.join(','),
-      CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), DOWNSTREAM_ADDRESS: String(downstream.ready.address),
-    },
-  }).then((p) => { hosts.push(p); return p; });
+  const host = (mode: 'place' | 'recover', nodeId: string, orderIds: string[]) => world.host(mode, nodeId, orderIds);
 
   it('resumes every order from its last persisted step after a restart, applying no side effect twice', { timeout: 150_000 }, async () => {
     const ids = Array.from({ length: 30 }, () => `o-${randomUUID()}`);

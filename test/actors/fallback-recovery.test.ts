@@ -1,48 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceProcess, type LogLine, type ServiceProcess } from '../../cluster/local/service-process.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/clients/downstream-clients.js';
+import type { LogLine } from '../../cluster/local/service-process.js';
+import { startOrderHostWorld, type OrderHostWorld } from './fixtures/order-host-world.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
-import { newAdminSecret } from '../../cluster/local/downstream/admin-service.js';
 import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
-import { cassandraTestInfra } from '../support/cassandra.js';
 import { journalOf } from '../../actors/order/journal-of.js';
 import { applyOrderEvent, emptyOrderState } from '../../actors/order/order-state.js';
-import { schemaKeyspace } from '../support/journal.js';
 
 /** Long enough that a node killed right after choosing the phone channel dies while the call is in flight. */
 const PHONE_MS = 1_500;
 
-const ADMIN_SECRET = newAdminSecret();
-
 describe('a node killed with SIGKILL after taking fallbacks mid-order', () => {
-  let ks: Awaited<ReturnType<typeof schemaKeyspace>>;
-  let downstream: ServiceProcess;
-  let clients: DownstreamClients;
-  const hosts: ServiceProcess[] = [];
+  let world: OrderHostWorld;
+  let ks: OrderHostWorld['ks'];
+  let clients: OrderHostWorld['clients'];
 
   beforeAll(async () => {
-    ks = await schemaKeyspace('fbcrash');
-    downstream = await startServiceProcess({
-      name: 'downstream', entry: 'dist/cluster/local/downstream/downstream-main.js', readyMessage: 'downstream ready',
-      env: { ...process.env, DOWNSTREAM_ADMIN_SECRET: ADMIN_SECRET, LOG_LEVEL: 'warn', DOWNSTREAM_LATENCY: JSON.stringify([{ target: 'merchant.PhoneOrder', fixedMs: PHONE_MS }]) },
-    });
-    clients = createDownstreamClients(String(downstream.ready.address), { adminSecret: ADMIN_SECRET });
+    world = await startOrderHostWorld('fbcrash', [{ target: 'merchant.PhoneOrder', fixedMs: PHONE_MS }]);
+    ({ ks, clients } = world);
   });
-  afterAll(async () => {
-    for (const h of hosts) await h.kill();
-    clients?.close();
-    await downstream?.stop();
-    await ks?.drop();
-  });
+  afterAll(async () => { await world?.stop(); });
 
-  const host = (mode: 'place' | 'recover', nodeId: string, orderIds: string[], fallbacks: 'on' | 'off') => startServiceProcess({
-    name: nodeId, entry: 'dist/test/actors/fixtures/order-host.js', readyMessage: 'host ready',
-    env: {
-      ...process.env, MODE: mode, NODE_ID: nodeId, KEYSPACE: ks.keyspace, ORDER_IDS: orderIds.join(','), FALLBACKS: fallbacks,
-      CASSANDRA_CONTACT_POINTS: cassandraTestInfra().contactPoints.join(','), DOWNSTREAM_ADDRESS: String(downstream.ready.address),
-    },
-  }).then((p) => { hosts.push(p); return p; });
+  const host = (mode: 'place' | 'recover', nodeId: string, orderIds: string[], fallbacks: 'on' | 'off') => world.host(mode, nodeId, orderIds, { FALLBACKS: fallbacks });
 
   it('replays the journaled fallbacks on recovery instead of deciding again, and opens one ticket per order', { timeout: 150_000 }, async () => {
     // Fraud and the merchant tablet stay down for both lives.
