@@ -15,8 +15,11 @@ export interface OrderRegistryOptions {
   /** How long a terminal order stays in memory (late reads, duplicate commands) before passivating. */
   lingerMs: number;
   logger: Logger;
-  /** Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty). */
-  assumeEmpty?(orderId: string): void;
+  /**
+   * Lets a new order's actor skip the recovery reads (see CassandraPersistenceEngine.assumeEmpty);
+   * returns how to withdraw the guess.
+   */
+  assumeEmpty?(orderId: string): () => void;
   /**
    * How long after its actor was fenced an order of a shard this node still owns is recovered
    * again (unset: never). A write of an earlier owner that lands late (a link that healed with
@@ -54,8 +57,20 @@ export interface OrderRegistry {
 /** The node's order actors by id: spawned on demand, passivated when done, stopped when fenced. */
 export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   const actors = new Map<string, Ref<OrderCommand>>();
-  /** Orders spawned on the guess that their journal is empty, until their first append lands. */
-  const assumedNew = new Set<string>();
+  /**
+   * Actors spawned on the guess that their order's journal is empty, until their first append
+   * lands. The guess belongs to that actor alone: withdrawn when it stops, so a later actor of the
+   * order (a shard recovery, a revival) reads the journal.
+   */
+  const assumedNew = new Map<string, { ref: Ref<OrderCommand>; withdraw(): void }>();
+  const guessOf = (orderId: string, ref: Ref<OrderCommand> | undefined) => {
+    const guess = assumedNew.get(orderId);
+    return guess && guess.ref === ref ? guess : undefined;
+  };
+  const dropGuess = (orderId: string) => {
+    assumedNew.get(orderId)?.withdraw();
+    assumedNew.delete(orderId);
+  };
   /** Orders woken by a shard recovery, until their actor reports what it found. */
   const waking = new Set<string>();
   /**
@@ -85,16 +100,19 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
     }, opts.lingerMs).unref();
   };
 
-  const ensure = (orderId: string): Ref<OrderCommand> => {
+  /** The order's live actor, or a new one; `fresh`: a new order's, spawned on the guess that its journal is empty. */
+  const ensure = (orderId: string, fresh = false): Ref<OrderCommand> => {
     const existing = actors.get(orderId);
     if (existing && isAlive(existing)) return existing;
+    dropGuess(orderId); // an earlier actor's guess, if it stopped before its recovery read
+    const withdraw = fresh ? opts.assumeEmpty?.(orderId) : undefined;
     let ref: Ref<OrderCommand> | undefined;
     ref = spawnOrderActor(opts.system, orderId, {
       ...opts.actor,
       onAttemptFailed: hooks.onAttemptFailed,
       onStepFinished: hooks.onStepFinished,
       onEvent: (id, event, state) => {
-        assumedNew.delete(id);
+        if (guessOf(id, ref)) assumedNew.delete(id);
         const announced = hooks.onEvent?.(id, event, state);
         if (isTerminal(state.status)) {
           unlistWhenAnnounced(id, announced);
@@ -119,19 +137,25 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       },
       onFenced: (id, command) => {
         if (actors.get(id) === ref) actors.delete(id);
-        if (!assumedNew.delete(id)) {
-          reviveLater(id);
-          return hooks.onFenced?.(id);
+        const wrongGuess = guessOf(id, ref) !== undefined && command?.type === 'place';
+        if (guessOf(id, ref)) assumedNew.delete(id);
+        if (wrongGuess) {
+          // The guess was wrong (a redelivered command for a known order): recover for real, retry
+          // the command. Only that command: a step report belongs to the actor that started the step.
+          setImmediate(() => dispatch(ensure(id), command));
+          return;
         }
-        // The guess was wrong (a redelivered command for a known order): recover for real, retry.
-        setImmediate(() => { const revived = ensure(id); if (command) dispatch(revived, command); });
+        reviveLater(id);
+        return hooks.onFenced?.(id);
       },
       onStopped: (id) => {
+        if (guessOf(id, ref)) dropGuess(id);
         if (actors.get(id) === ref) actors.delete(id);
         hooks.onStopped?.(id);
       },
     });
     actors.set(orderId, ref);
+    if (withdraw) assumedNew.set(orderId, { ref, withdraw });
     return ref;
   };
 
@@ -161,12 +185,7 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   return {
     async place(order) {
       await opts.index.add(opts.shardOf(order.orderId), order.orderId, order.placedAt);
-      const existing = actors.get(order.orderId);
-      if (opts.assumeEmpty && !(existing && isAlive(existing))) {
-        opts.assumeEmpty(order.orderId);
-        assumedNew.add(order.orderId);
-      }
-      return ask(order.orderId, (replyTo) => ({ type: 'place', order, replyTo }));
+      return query(ensure(order.orderId, true), (replyTo): OrderCommand => ({ type: 'place', order, replyTo }), opts.queryTimeoutMs);
     },
     cancel: (orderId, reason) => ask(orderId, (replyTo) => ({ type: 'cancel', reason, replyTo })),
     get: (orderId) => ask(orderId, (replyTo) => ({ type: 'get', replyTo })),

@@ -42,6 +42,9 @@ export interface OrderActorDeps extends Pick<OrderHooks, 'onAttemptFailed' | 'on
 
 type OrderEffect = Effect<OrderState, OrderEvent> | undefined;
 
+/** Step jobs are numbered across the process: a report can only ever match the job that made it. */
+let lastRun = 0;
+
 /**
  * One order's persistent actor: it persists each step's outcome, then starts the next step (or
  * compensation) as a supervised child, so a crash anywhere resumes from the last persisted step.
@@ -49,7 +52,6 @@ type OrderEffect = Effect<OrderState, OrderEvent> | undefined;
 export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: OrderActorDeps): Ref<OrderCommand> {
   const log = deps.logger.child({ orderId });
   let child: { ref: Ref<'start'>; job: StepJob; startedAt: number } | undefined;
-  let runs = 0;
   let storageFailures = 0;
   let self: Ref<OrderCommand> | undefined;
   const stamp = () => ({ v: 1 as const, at: deps.clock(), node: deps.nodeId });
@@ -66,7 +68,7 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
     const channel = action.kind === 'run' ? action.channel : 'primary';
     if (child && child.job.kind === action.kind && child.job.step === action.step && child.job.channel === channel) return;
     stopChild();
-    const job: StepJob = { kind: action.kind, step: action.step, channel, run: ++runs, order: state.order };
+    const job: StepJob = { kind: action.kind, step: action.step, channel, run: ++lastRun, order: state.order };
     log.debug({ step: job.step, kind: job.kind }, 'starting step');
     child = { ref: spawnStepRunner(me as Ref<StepReport>, job, deps.runner), job, startedAt: deps.clock() };
   };
@@ -85,7 +87,9 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
     if (to) dispatch(to, { orderId, state, ...(duplicate ? { duplicate } : {}) });
   };
 
-  const isCurrent = (report: StepReport) => child?.job.run === report.run;
+  const isCurrent = (report: StepReport) =>
+    child !== undefined && child.job.run === report.run && child.job.step === report.step &&
+    child.job.kind === (report.type === 'step-done' ? 'run' : report.type === 'compensation-done' ? 'compensate' : report.kind);
 
   /** A runner that reported is done: stopped now rather than idling as a child until the order stops. */
   const runnerFinished = () => {

@@ -48,7 +48,10 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
   return {
     log,
     releaseAll: () => { for (const l of logs.values()) l.release(); },
-    assumeEmpty: (key) => { assumedEmpty.add(key); },
+    assumeEmpty: (key) => {
+      assumedEmpty.add(key);
+      return () => { assumedEmpty.delete(key); };
+    },
 
     persist(event: StoredEvent): Promise<void> {
       const { type, version, payload } = codec.encode(event.data);

@@ -10,6 +10,7 @@ import { isTerminal } from '../../src/domain/order.js';
 import { checkLedger } from '../../cluster/local/downstream/ledger-invariants.js';
 import { readFinalOrders } from '../../cluster/local/chaos/chaos-check.js';
 import type { LedgerEntry } from '../../cluster/local/downstream/ledger.js';
+import { createActiveOrderIndex, type ActiveOrderIndex } from '../../src/storage/active-orders.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { startHarness, type Harness } from './downstream.js';
@@ -44,6 +45,8 @@ export interface OrderHarness {
     reviveFenced?: OrderRegistryOptions['reviveFenced'];
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
+    /** Wraps the node's index of unfinished orders (the real `active_orders` table). */
+    index?: (real: ActiveOrderIndex) => ActiveOrderIndex;
   }): NodeUnderTest;
   ledger(orderId: string): Promise<LedgerEntry[]>;
   /** Ledger invariants for these orders given their final statuses (and the totals their journals priced); [] when all hold. */
@@ -67,6 +70,7 @@ export async function startOrderHarness(prefix: string, downstreamOpts: Paramete
     const fenced: string[] = [];
     const runtime = createOrderRuntime({
       nodeId, client: ks.client, keyspace: ks.keyspace, shards: 12, counters,
+      ...(opts.index ? { index: opts.index(createActiveOrderIndex({ client: ks.client, keyspace: ks.keyspace, counters })) } : {}),
       steps: opts.steps ? opts.steps(realSteps) : realSteps,
       retryOverride: opts.retryOverride ?? fastRetries,
       ...(opts.fallbacks ? { fallbacks: opts.fallbacks } : {}),
