@@ -52,9 +52,8 @@ export async function startMockBroker(opts: StartMockBrokerOptions = {}): Promis
   const args = ['--exit-on-stdin-eof', String(opts.brokers ?? 1), ...topics.map((t) => `${t.name}:${t.partitions}`)];
   // stdin stays an open pipe: if this process dies without calling stop(), the broker sees EOF
   // and exits instead of lingering as an orphan.
-  // The fetch wakeup (fetch-wakeup-patch.ts) is opt-in: with it on, test/cluster/failover-time
-  // lost PlaceOrder answers (3 runs of 3; cause not found yet), so it runs only where asked for.
-  const env: NodeJS.ProcessEnv = { ...process.env, CHECKOUT_MOCK_FETCH_WAKEUP: process.env.CHECKOUT_MOCK_FETCH_WAKEUP ?? '0' };
+  // The fetch wakeup (fetch-wakeup-patch.ts) is on unless CHECKOUT_MOCK_FETCH_WAKEUP=0 (A/B runs).
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKOUT_MOCK_FETCH_WAKEUP: process.env.CHECKOUT_MOCK_FETCH_WAKEUP ?? '1' };
   if (opts.bindAddress) env.CHECKOUT_MOCK_BROKER_BIND = opts.bindAddress;
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
 
