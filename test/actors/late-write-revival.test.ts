@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { journalOf } from '../../actors/order/journal-of.js';
+import { gate, type Gate } from '../support/gate.js';
+import { waitFor } from '../support/poll.js';
 import { pricedOrder } from '../support/orders.js';
 import { startOrderHarness, type OrderHarness } from '../support/order-harness.js';
 
@@ -10,25 +12,10 @@ import { startOrderHarness, type OrderHarness } from '../support/order-harness.j
  * owner recovered the order, takes the position that owner's actor wanted, and fences it. The
  * order is still the new owner's to finish (its shard did not move again).
  */
-const gate = () => {
-  let open!: () => void;
-  let reached!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
-  const atGate = new Promise<void>((r) => { reached = r; });
-  return { open, atGate, pass: async () => { reached(); await opened; } };
-};
 const SHARDS = 12; // the harness's shard count
 const REVIVE_MS = 300;
 /** Whether the new owner's group membership confirms its shards (false: it is cut from Kafka). */
 let confirmed = true;
-
-const waitUntil = async (cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /** The earlier owner, held inside its delivery call, and never reaching the merchant (it is released first). */
 function earlierOwner(h: OrderHarness) {
@@ -64,10 +51,10 @@ async function lateWriteFencesTheNewOwner(h: OrderHarness) {
   await owner.node.runtime.registry.recoverShard(shard); // the shard moved: the new owner wakes the order
   await owner.delivery.atGate;
   earlier.delivery.open(); // the link heals: the earlier owner's delivery outcome lands first
-  await waitUntil(async () => (await journalOf(h.client, h.keyspace, order.orderId)).some((r) => r.type === 'StepSucceeded' && r.writer === 'earlier-owner' && r.seq === 4), 10_000);
+  await waitFor('the earlier owner\'s late delivery outcome journaled', async () => (await journalOf(h.client, h.keyspace, order.orderId)).some((r) => r.type === 'StepSucceeded' && r.writer === 'earlier-owner' && r.seq === 4), { timeoutMs: 10_000, everyMs: 20 });
   earlier.node.runtime.registry.releaseShard(shard);
   owner.delivery.open(); // the new owner's append of the same position is refused: its actor is fenced
-  await waitUntil(() => owner.node.fenced.includes(order.orderId), 10_000);
+  await waitFor('the new owner\'s actor fenced', () => owner.node.fenced.includes(order.orderId), { timeoutMs: 10_000, everyMs: 20 });
   return { order, shard, owner: owner.node };
 }
 
@@ -80,7 +67,7 @@ describe('an order fenced by an earlier owner\'s late write', () => {
     const { order, owner } = await lateWriteFencesTheNewOwner(h);
     // Nobody asks for the order (a read would recover it too): the node must carry it on by itself.
     const captured = async () => (await journalOf(h.client, h.keyspace, order.orderId)).some((r) => r.type === 'StepSucceeded' && r.seq === 6);
-    await waitUntil(captured, 10_000);
+    await waitFor('the capture journaled', captured, { timeoutMs: 10_000, everyMs: 20 });
     const journal = await journalOf(h.client, h.keyspace, order.orderId);
     expect(journal.map((r) => r.seq)).toEqual(journal.map((_, i) => i + 1));
     expect(journal.filter((r) => r.seq > 4).every((r) => r.writer === owner.nodeId)).toBe(true);
@@ -104,7 +91,7 @@ describe('an order fenced by an earlier owner\'s late write', () => {
       expect((await journalOf(h.client, h.keyspace, order.orderId)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
       confirmed = true;
       const captured = async () => (await journalOf(h.client, h.keyspace, order.orderId)).some((r) => r.type === 'StepSucceeded' && r.seq === 6);
-      await waitUntil(captured, 10_000);
+      await waitFor('the capture journaled', captured, { timeoutMs: 10_000, everyMs: 20 });
     } finally {
       confirmed = true;
     }

@@ -3,6 +3,8 @@ import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { journalOf, statusFromJournal } from '../../actors/order/journal-of.js';
 import { journalProblems } from '../../cluster/local/chaos/chaos-check.js';
+import { gate, type Gate } from '../support/gate.js';
+import { waitFor } from '../support/poll.js';
 import { pricedOrder } from '../support/orders.js';
 import { startOrderHarness, type OrderHarness } from '../support/order-harness.js';
 
@@ -16,22 +18,6 @@ import { startOrderHarness, type OrderHarness } from '../support/order-harness.j
 const SHARDS = 12; // the harness's shard count
 const REVIVE_MS = 300;
 
-const gate = () => {
-  let open!: () => void;
-  let reached!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
-  const atGate = new Promise<void>((r) => { reached = r; });
-  return { open, atGate, pass: async () => { reached(); await opened; } };
-};
-
-const waitUntil = async (cond: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('an order whose first actor on a node stopped before reading its journal', () => {
   let h: OrderHarness;
   beforeAll(async () => { h = await startOrderHarness('guesswithdrawn'); });
@@ -40,7 +26,7 @@ describe('an order whose first actor on a node stopped before reading its journa
   it('is recovered from its journal by its next actor there, and completes with a linear journal', async () => {
     const order = pricedOrder();
     const shard = shardOf(order.orderId, SHARDS);
-    const heldAuthorize = (g: ReturnType<typeof gate>) => (real: CheckoutSteps): CheckoutSteps =>
+    const heldAuthorize = (g: Gate) => (real: CheckoutSteps): CheckoutSteps =>
       ({ ...real, authorizePayment: async (o, key) => { await g.pass(); return real.authorizePayment(o, key); } });
 
     const earlierGate = gate();
@@ -65,20 +51,20 @@ describe('an order whose first actor on a node stopped before reading its journa
       }),
     });
     void owner.runtime.registry.place(order).catch(() => undefined); // its actor is stopped: the ask times out
-    await waitUntil(() => released, 5_000);
+    await waitFor('the shard released', () => released, { timeoutMs: 5_000, everyMs: 20 });
     releaseOnAdd = false;
-    await waitUntil(() => !owner.runtime.registry.activeOrderIds().includes(order.orderId), 5_000);
+    await waitFor('the order\'s actor stopped', () => !owner.runtime.registry.activeOrderIds().includes(order.orderId), { timeoutMs: 5_000, everyMs: 20 });
     expect((await journalOf(h.client, h.keyspace, order.orderId)).map((r) => r.writer)).toEqual(['earlier-owner', 'earlier-owner']);
 
     // The shard comes back: the order wakes on the new owner and runs its authorization too.
     await owner.runtime.registry.recoverShard(shard);
     await ownerGate.atGate;
     earlierGate.open(); // the earlier owner's authorization outcome lands late, at seq 3
-    await waitUntil(async () => (await journalOf(h.client, h.keyspace, order.orderId)).length >= 3, 10_000);
+    await waitFor('the earlier owner\'s authorization journaled', async () => (await journalOf(h.client, h.keyspace, order.orderId)).length >= 3, { timeoutMs: 10_000, everyMs: 20 });
     earlier.runtime.registry.releaseShard(shard);
     ownerGate.open(); // the new owner's append of seq 3 is refused: its actor is fenced
 
-    await waitUntil(async () => (await statusFromJournal(h.client, h.keyspace, order.orderId)) === 'COMPLETED', 15_000);
+    await waitFor('the order completed', async () => (await statusFromJournal(h.client, h.keyspace, order.orderId)) === 'COMPLETED', { timeoutMs: 15_000, everyMs: 20 });
     const journal = await journalOf(h.client, h.keyspace, order.orderId);
     expect(journalProblems(journal)).toEqual([]);
     expect(owner.fenced).toContain(order.orderId);

@@ -8,6 +8,8 @@ import type { OrderEvent } from '../../actors/order/order-events.js';
 import { startActorSystem } from '../../actors/typed-nact.js';
 import { journalProblems } from '../../cluster/local/chaos/chaos-check.js';
 import { memoryJournal, type MemoryJournal } from '../support/memory-journal.js';
+import { gate, type Gate } from '../support/gate.js';
+import { waitFor } from '../support/poll.js';
 import { pricedOrder } from '../support/orders.js';
 
 /*
@@ -19,23 +21,7 @@ import { pricedOrder } from '../support/orders.js';
  * took that fence for its first actor's wrong "this order is new" guess, revived the order at
  * once and handed the fenced actor's step report to the new actor, which counted it as its own.
  */
-const gate = () => {
-  let open!: () => void;
-  let reached!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
-  const atGate = new Promise<void>((r) => { reached = r; });
-  return { open, atGate, pass: async () => { reached(); await opened; } };
-};
-
-const waitUntil = async (cond: () => boolean, timeoutMs: number) => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
-function steps(authorize: ReturnType<typeof gate>): CheckoutSteps {
+function steps(authorize: Gate): CheckoutSteps {
   const done = async () => undefined;
   return {
     assessFraud: async () => 'fraud-1',
@@ -48,7 +34,7 @@ function steps(authorize: ReturnType<typeof gate>): CheckoutSteps {
   };
 }
 
-function node(journal: MemoryJournal, authorize: ReturnType<typeof gate>): OrderRegistry {
+function node(journal: MemoryJournal, authorize: Gate): OrderRegistry {
   const listed = new Set<string>();
   const index: ActiveOrderIndex = {
     add: async (_shard, id) => { listed.add(id); },
@@ -95,10 +81,10 @@ describe('the guess that an order placed on a node is new', () => {
     journal.landThenFail(id);
     journal.readsFail = true;
     void registry.place(order).catch(() => undefined);
-    await waitUntil(() => journal.rows(id).length === 1, 2_000);
+    await waitFor('the OrderPlaced append landed', () => journal.rows(id).length === 1, { timeoutMs: 2_000, everyMs: 10 });
     await new Promise((r) => setTimeout(r, 50)); // the actor retries its recovery, in vain
     registry.releaseShard(0); // the node gave its shards up
-    await waitUntil(() => !registry!.activeOrderIds().includes(id), 2_000);
+    await waitFor('the order\'s actor stopped', () => !registry!.activeOrderIds().includes(id), { timeoutMs: 2_000, everyMs: 10 });
 
     // Another node carried the order on; the shard then came back here, storage reachable again.
     journal.readsFail = false;
@@ -108,7 +94,7 @@ describe('the guess that an order placed on a node is new', () => {
     journal.appendAs('node-b', id, succeeded('authorize')); // the other node's late write takes seq 3
     authorize.open(); // this node's append of seq 3 is refused: its actor is fenced
 
-    await waitUntil(() => journal.rows(id).some((r) => (r.data as OrderEvent).type === 'StepSucceeded' && (r.data as { step: string }).step === 'capture'), 5_000);
+    await waitFor('the capture journaled', () => journal.rows(id).some((r) => (r.data as OrderEvent).type === 'StepSucceeded' && (r.data as { step: string }).step === 'capture'), { timeoutMs: 5_000, everyMs: 10 });
     const rows = journal.rows(id).map((r) => ({ seq: r.seq, writer: r.writer, at: 0, type: (r.data as OrderEvent).type, event: r.data as OrderEvent }));
     expect(journalProblems(rows)).toEqual([]);
   });

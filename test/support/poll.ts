@@ -21,3 +21,8 @@ export async function pollUntil<T>(what: string, read: () => Promise<T>, done: (
     await new Promise((r) => setTimeout(r, opts.everyMs ?? 100));
   }
 }
+
+/** Waits until `cond` holds; throws once `timeoutMs` passed, naming `what`. */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, opts: PollOptions): Promise<void> {
+  await pollUntil(what, async () => cond(), (held) => held, opts);
+}
