@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckoutSteps } from '../../src/domain/checkout-steps.js';
 import { shardOf } from '../../src/domain/shard-of.js';
 import { journalOf } from '../../actors/order/journal-of.js';
-import { gate, type Gate } from '../support/gate.js';
+import { gate } from '../support/gate.js';
 import { waitFor } from '../support/poll.js';
 import { pricedOrder } from '../support/orders.js';
 import { startOrderHarness, type OrderHarness } from '../support/order-harness.js';
