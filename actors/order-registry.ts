@@ -137,9 +137,9 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
       },
       onFenced: (id, command) => {
         if (actors.get(id) === ref) actors.delete(id);
-        const wrongGuess = guessOf(id, ref) !== undefined && command?.type === 'place';
-        if (guessOf(id, ref)) assumedNew.delete(id);
-        if (wrongGuess) {
+        const guessed = guessOf(id, ref) !== undefined;
+        if (guessed) assumedNew.delete(id);
+        if (guessed && command?.type === 'place') {
           // The guess was wrong (a redelivered command for a known order): recover for real, retry
           // the command. Only that command: a step report belongs to the actor that started the step.
           setImmediate(() => dispatch(ensure(id), command));
