@@ -1,6 +1,7 @@
 import cassandra, { type Client } from 'cassandra-driver';
 import type { PersistenceEngine, StoredEvent, StoredSnapshot } from './persistence-engine.js';
 import { JournalConflictError, TransientError } from '../domain/errors.js';
+import { createEmptyGuesses, noEvents } from './empty-guesses.js';
 import { readJournal } from './journal-reader.js';
 import { noCounters, type StorageCounters } from './storage-counters.js';
 
@@ -49,14 +50,10 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
   const snapshotReadCql = `SELECT seq, schema_version, state, created_at FROM ${ks}.snapshots WHERE order_id = ? LIMIT 1`;
   const snapshotWriteCql = `INSERT INTO ${ks}.snapshots (order_id, seq, schema_version, state, created_at) VALUES (?, ?, ?, ?, ?)`;
 
-  const assumedEmpty = new Set<string>();
-  const empty = { reduce: async <U>(_cb: unknown, init: U): Promise<U> => init };
+  const guesses = createEmptyGuesses();
 
   return {
-    assumeEmpty: (key) => {
-      assumedEmpty.add(key);
-      return () => { assumedEmpty.delete(key); };
-    },
+    assumeEmpty: (key) => guesses.assume(key),
 
     async persist(event: StoredEvent): Promise<void> {
       const { type, version, payload } = codec.encode(event.data);
@@ -77,7 +74,7 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
     },
 
     events(key: string, offset: number) {
-      if (assumedEmpty.delete(key)) return empty;
+      if (guesses.take(key)) return noEvents;
       return {
         async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
           let acc = init;
@@ -93,7 +90,7 @@ export function createCassandraPersistenceEngine(opts: CassandraEngineOptions): 
     },
 
     async latestSnapshot(key: string): Promise<StoredSnapshot | undefined> {
-      if (assumedEmpty.has(key)) return undefined;
+      if (guesses.has(key)) return undefined;
       counters.count('read', 'snapshots');
       const rs = await client.execute(snapshotReadCql, [key], { prepare: true, consistency: consistencies.quorum });
       const row = rs.first();

@@ -1,4 +1,5 @@
 import type { StoredEvent } from './persistence-engine.js';
+import { createEmptyGuesses, noEvents } from './empty-guesses.js';
 import { readOrderLog } from './order-log-rows.js';
 import { createCassandraPersistenceEngine, type CassandraEngineOptions, type CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
 import { createShardLog, type ShardLog } from './shard-log.js';
@@ -32,7 +33,7 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
   // Snapshots are per order, as in the LWT engine: reuse it for them rather than write them twice.
   const snapshots = createCassandraPersistenceEngine(opts);
   const logs = new Map<string, ShardLog>();
-  const assumedEmpty = new Set<string>();
+  const guesses = createEmptyGuesses();
 
   const turn = opts.flushesInFlight ? createTurns(opts.flushesInFlight) : undefined;
   const log = (logId: string): ShardLog => {
@@ -43,15 +44,11 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
     }
     return found;
   };
-  const empty = { reduce: async <U>(_cb: unknown, init: U): Promise<U> => init };
 
   return {
     log,
     releaseAll: () => { for (const l of logs.values()) l.release(); },
-    assumeEmpty: (key) => {
-      assumedEmpty.add(key);
-      return () => { assumedEmpty.delete(key); };
-    },
+    assumeEmpty: (key) => guesses.assume(key),
 
     persist(event: StoredEvent): Promise<void> {
       const { type, version, payload } = codec.encode(event.data);
@@ -59,7 +56,7 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
     },
 
     events(key: string, offset: number) {
-      if (assumedEmpty.delete(key)) return empty;
+      if (guesses.take(key)) return noEvents;
       return {
         async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
           const logId = opts.logOf(key);
@@ -79,7 +76,7 @@ export function createGroupCommitEngine(opts: GroupCommitEngineOptions): GroupCo
       };
     },
 
-    latestSnapshot: (key) => (assumedEmpty.has(key) ? Promise.resolve(undefined) : snapshots.latestSnapshot(key)),
+    latestSnapshot: (key) => (guesses.has(key) ? Promise.resolve(undefined) : snapshots.latestSnapshot(key)),
     takeSnapshot: (snapshot) => snapshots.takeSnapshot(snapshot),
   };
 }

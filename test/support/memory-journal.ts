@@ -1,4 +1,5 @@
 import { JournalConflictError, TransientError } from '../../src/domain/errors.js';
+import { createEmptyGuesses, noEvents } from '../../src/storage/empty-guesses.js';
 import type { PersistenceEngine, StoredEvent } from '../../src/storage/persistence-engine.js';
 
 /** A stored event with the node that appended it. */
@@ -22,7 +23,7 @@ export interface MemoryJournal extends PersistenceEngine {
 
 export function memoryJournal(writerId: string): MemoryJournal {
   const journals = new Map<string, MemoryRow[]>();
-  const assumed = new Set<string>();
+  const guesses = createEmptyGuesses();
   const landThenFail = new Set<string>();
   const rowsOf = (key: string) => journals.get(key) ?? journals.set(key, []).get(key)!;
   const append = (writer: string, key: string, seq: number, data: unknown) => {
@@ -33,10 +34,7 @@ export function memoryJournal(writerId: string): MemoryJournal {
   };
   const engine: MemoryJournal = {
     readsFail: false,
-    assumeEmpty(key) {
-      assumed.add(key);
-      return () => { assumed.delete(key); };
-    },
+    assumeEmpty: (key) => guesses.assume(key),
     rows: (key) => [...rowsOf(key)],
     appendAs(writer, key, data, seq) { append(writer, key, seq ?? rowsOf(key).length + 1, data); },
     landThenFail(key) { landThenFail.add(key); },
@@ -45,10 +43,9 @@ export function memoryJournal(writerId: string): MemoryJournal {
       if (landThenFail.delete(event.key)) throw new TransientError(`append ${event.key}#${event.sequenceNumber} timed out`);
     },
     events(key: string, offset: number) {
-      const skip = assumed.delete(key);
+      if (guesses.take(key)) return noEvents;
       return {
         async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
-          if (skip) return init;
           if (engine.readsFail) throw new TransientError(`journal of ${key} unreachable`);
           let acc = init;
           rowsOf(key).filter((r) => r.seq > offset).forEach((r, i) => {
