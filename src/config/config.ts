@@ -98,6 +98,8 @@ const schema = z.object({
   AUTH_MAX_TOKEN_AGE_S: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
   /** Clock skew forgiven on `exp` and `iat`. */
   AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /** Verified tokens remembered until they expire, so a repeated token skips the HMAC check; 0 = check every call. */
+  AUTH_VERIFIED_TOKENS_MAX: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 
   /** `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts). */
   JOURNAL_MODE: z.enum(['lwt', 'group']).default('lwt'),

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { EdgeStatusError, permissionDenied } from './rich-errors.js';
+import { createVerifiedTokens } from './verified-tokens.js';
 
 /** Who is calling, as proven by a verified bearer token. */
 export interface Principal {
@@ -76,6 +77,8 @@ export interface TokenServiceOptions {
   issuer?: string;
   audience?: string;
   clock?: () => number;
+  /** Verified tokens remembered until they expire (see verified-tokens.ts); 0 turns that off. */
+  verifiedTokensMax?: number;
 }
 
 /**
@@ -96,6 +99,7 @@ export function createTokenService(opts: TokenServiceOptions): TokenService {
   const clock = opts.clock ?? Date.now;
   const maxTokenAge = opts.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
   const clockTolerance = opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  const verified = createVerifiedTokens(opts.verifiedTokensMax);
   const keyFor = (header: { kid?: string }): Uint8Array => {
     if (header.kid === undefined) return current;
     const key = keys.get(header.kid);
@@ -121,6 +125,8 @@ export function createTokenService(opts: TokenServiceOptions): TokenService {
     async verify(token) {
       if (token.length === 0) throw new AuthError('TOKEN_MISSING');
       if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('TOKEN_MALFORMED');
+      const known = verified.get(token, clock());
+      if (known) return known;
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, keyFor, {
@@ -135,11 +141,15 @@ export function createTokenService(opts: TokenServiceOptions): TokenService {
       } catch (err) {
         throw err instanceof AuthError ? err : new AuthError(failureOf(err));
       }
-      const { sub, role, exp } = payload;
-      if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || !ROLES.includes(role) || typeof exp !== 'number') {
+      const { sub, role, exp, iat } = payload;
+      if (typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub) || !ROLES.includes(role) || typeof exp !== 'number' || typeof iat !== 'number') {
         throw new AuthError('TOKEN_CLAIMS_INVALID');
       }
-      return { consumerId: sub, admin: role === 'admin', operator: role === 'operator', expiresAtMs: exp * 1000 };
+      const principal: Principal = { consumerId: sub, admin: role === 'admin', operator: role === 'operator', expiresAtMs: exp * 1000 };
+      // The full check accepts while now < exp + tolerance and now - iat <= max age + tolerance
+      // (whole seconds); a second less keeps the remembered token inside both.
+      verified.remember(token, principal, (Math.min(exp, iat + maxTokenAge) + clockTolerance - 1) * 1000);
+      return principal;
     },
   };
 }

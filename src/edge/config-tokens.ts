@@ -10,5 +10,6 @@ export function tokenServiceOf(config: Config): TokenService {
       ? { previous: { kid: config.AUTH_PREVIOUS_KEY_ID, secret: config.AUTH_PREVIOUS_SECRET } } : {}),
     maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_S,
     clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_S,
+    verifiedTokensMax: config.AUTH_VERIFIED_TOKENS_MAX,
   });
 }
