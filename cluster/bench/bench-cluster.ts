@@ -79,7 +79,10 @@ export async function startBenchCluster(opts: { name: string; nodes?: number; la
     watcher = kafka.consumer({ groupId: `${opts.name}-watch-${Date.now()}`, maxWaitTimeInMs: watchWaitMs, sessionTimeout: 10_000 });
     await watcher.connect();
     await watcher.subscribe({ topics: [cluster.config.KAFKA_EVENTS_TOPIC], fromBeginning: true });
+    // A throwaway group: nothing resumes from its offsets, so it commits none (a commit per batch
+    // was ≈3 % of the load generator's CPU in the 40/s profile).
     await watcher.run({
+      autoCommit: false,
       eachMessage: async ({ message }) => {
         const view = decodeOrderView(message.value);
         if (!view || !isTerminal(view.status) || terminal.has(view.orderId)) return;
