@@ -14,5 +14,6 @@ export function poolShardIndex(index: ActiveOrderIndex, pool: Pool): ActiveOrder
     add: (shard, orderId, placedAt) => index.add(key(shard), orderId, placedAt),
     remove: (shard, orderId) => index.remove(key(shard), orderId),
     list: (shard) => index.list(key(shard)),
+    release: (shard) => index.release?.(key(shard)),
   };
 }
