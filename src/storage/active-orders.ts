@@ -159,6 +159,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
       const rs = await client.execute(cql.raise, [BigInt(mark), shard, epoch], lwt);
       if (rs.wasApplied()) return mark;
       state.fenced = true; // another node claimed the shard: the mark is its to raise
+      opts.logger?.warn({ shard }, 'another node claimed the shard\'s low-water mark; not raising it here until this node takes the shard again');
       return undefined;
     } catch (err) {
       opts.logger?.warn({ shard, err }, 'could not raise the shard\'s low-water mark; trying again later');
