@@ -1,6 +1,5 @@
 import cassandra, { type Client } from 'cassandra-driver';
 import { noCounters, type StorageCounters } from './storage-counters.js';
-import type { Logger } from '../observability/logger.js';
 
 /**
  * Orders that are not terminal yet, by shard. A node that takes a shard reads this to know which
@@ -15,200 +14,29 @@ export interface ActiveOrderIndex {
   release?(shard: number): void;
 }
 
-/** The `lwt` journal's index: also raises a shard's low-water mark on demand (its timer does it every `raiseEveryMs`). */
-export interface PositionedOrderIndex extends ActiveOrderIndex {
-  /** Moves long-open orders up, then raises the mark if this node may; resolves with the mark it published, if any. */
-  raiseMark(shard: number): Promise<number | undefined>;
-}
-
-export interface ActiveOrderIndexOptions {
-  client: Client;
-  keyspace: string;
-  counters?: StorageCounters;
-  logger?: Pick<Logger, 'warn'>;
-  now?: () => number;
-  /** How often the owner raises a shard's low-water mark (one LWT per shard). Default 5 s. */
-  raiseEveryMs?: number;
-  /** An order open longer than this is written again at the current time, so it does not hold the mark back. Default 60 s. */
-  moveAfterMs?: number;
-}
-
-interface ShardState {
-  /** This node's claim: the epoch under which it may raise the mark; resolved once the mark is read too. */
-  claim: Promise<bigint>;
-  /** Adds go at or above it; raised here before the LWT that publishes it. */
-  lowWater: number;
-  /** Open orders this node knows of, with the positions of their rows. */
-  open: Map<string, Set<number>>;
-  /** Listed since the claim: only then does this node know every open order, and may raise the mark. */
-  listed: boolean;
-  fenced: boolean;
-  raising: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-const { consistencies } = cassandra.types;
-const plain = { prepare: true, consistency: consistencies.quorum };
-const lwt = { ...plain, serialConsistency: consistencies.serial };
-
-/**
- * The `lwt` journal's index of unfinished orders. Rows sit by position (the time the order was
- * placed, or later) and a shard is listed from its low-water mark, so the tombstones that finished
- * orders leave below the mark are never scanned: a listing costs the orders open, plus those
- * finished since the oldest open one (at most `moveAfterMs` back, since older open orders are
- * written again at the current time).
- *
- * Why the mark cannot hide an unfinished order: a node claims the shard (bumps its epoch, one LWT)
- * before it lists or adds there; only the holder of the current epoch raises the mark
- * (`IF epoch = <mine>`), and never above a row of an order it knows open, nor above where its own
- * adds go. A former owner's row written after the claim may sit below the mark, but its command
- * was never committed (Kafka fences the former owner's commits), so the owner handles it again and
- * writes the order's row above the mark before its actor sees the command.
- */
-export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): PositionedOrderIndex {
+export function createActiveOrderIndex(opts: { client: Client; keyspace: string; counters?: StorageCounters }): ActiveOrderIndex {
   const { client, keyspace: ks } = opts;
   const counters = opts.counters ?? noCounters;
-  const now = opts.now ?? Date.now;
-  const raiseEveryMs = opts.raiseEveryMs ?? 5_000;
-  const moveAfterMs = opts.moveAfterMs ?? 60_000;
-  const cql = {
-    insert: `INSERT INTO ${ks}.active_orders_by_position (shard, position, order_id) VALUES (?, ?, ?)`,
-    delete: `DELETE FROM ${ks}.active_orders_by_position WHERE shard = ? AND position = ? AND order_id = ?`,
-    list: `SELECT position, order_id FROM ${ks}.active_orders_by_position WHERE shard = ? AND position >= ?`,
-    create: `INSERT INTO ${ks}.active_order_shards (shard, epoch, low_water) VALUES (?, 1, 0) IF NOT EXISTS`,
-    bump: `UPDATE ${ks}.active_order_shards SET epoch = ? WHERE shard = ? IF epoch = ?`,
-    mark: `SELECT low_water FROM ${ks}.active_order_shards WHERE shard = ?`,
-    raise: `UPDATE ${ks}.active_order_shards SET low_water = ? WHERE shard = ? IF epoch = ?`,
-  };
-  const shards = new Map<number, ShardState>();
-
-  /** One LWT for a new shard, else a bump from the epoch the refusal reported. */
-  const takeEpoch = async (shard: number): Promise<bigint> => {
-    counters.count('lwt', 'active_order_shards');
-    const created = await client.execute(cql.create, [shard], lwt);
-    if (created.wasApplied()) return 1n;
-    let seen = BigInt(created.first().get('epoch') as bigint);
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      counters.count('lwt', 'active_order_shards');
-      const bumped = await client.execute(cql.bump, [seen + 1n, shard, seen], lwt);
-      if (bumped.wasApplied()) return seen + 1n;
-      seen = BigInt(bumped.first().get('epoch') as bigint); // another claimant went first: outbid it
-    }
-    throw new Error(`could not claim shard ${shard}: outbid 10 times in a row`);
-  };
-
-  /** The shard's state on this node, claiming the shard first if this node has not. */
-  const stateOf = async (shard: number): Promise<ShardState> => {
-    let state = shards.get(shard);
-    if (!state) {
-      const fresh: ShardState = { claim: Promise.resolve(0n), lowWater: 0, open: new Map(), listed: false, fenced: false, raising: false };
-      // The mark is read after the claim (no raise of a former owner can follow it) and before any
-      // add here, so no row this node writes for the shard goes below the published mark.
-      fresh.claim = takeEpoch(shard).then(async (epoch) => {
-        counters.count('read', 'active_order_shards');
-        const row = (await client.execute(cql.mark, [shard], plain)).first();
-        fresh.lowWater = Math.max(fresh.lowWater, Number((row?.get('low_water') as bigint | null) ?? 0n));
-        return epoch;
-      });
-      shards.set(shard, fresh);
-      fresh.claim.catch(() => { if (shards.get(shard) === fresh) shards.delete(shard); }); // the next call claims again
-      fresh.timer = setInterval(() => void raise(shard, fresh), raiseEveryMs);
-      fresh.timer.unref();
-      state = fresh;
-    }
-    await state.claim;
-    return state;
-  };
-
-  const write = async (shard: number, position: number, orderId: string) => {
-    counters.count('write', 'active_orders_by_position');
-    await client.execute(cql.insert, [shard, BigInt(position), orderId], plain);
-  };
-  const erase = async (shard: number, position: number, orderId: string) => {
-    counters.count('write', 'active_orders_by_position');
-    await client.execute(cql.delete, [shard, BigInt(position), orderId], plain);
-  };
-  const track = (state: ShardState, orderId: string, position: number) => {
-    const positions = state.open.get(orderId) ?? new Set<number>();
-    positions.add(position);
-    state.open.set(orderId, positions);
-  };
-
-  /** Writes long-open orders again at the current time (then drops their old rows), then publishes a higher mark. */
-  const raise = async (shard: number, state: ShardState): Promise<number | undefined> => {
-    if (!state.listed || state.raising || state.fenced || shards.get(shard) !== state) return undefined;
-    state.raising = true;
-    try {
-      const epoch = await state.claim;
-      const t = Math.max(now(), state.lowWater); // a clock behind the mark still writes above it
-      for (const [orderId, positions] of [...state.open]) {
-        if (Math.min(...positions) >= t - moveAfterMs) continue;
-        const old = [...positions];
-        track(state, orderId, t);
-        await write(shard, t, orderId);
-        const still = state.open.get(orderId);
-        if (!still) { await erase(shard, t, orderId); continue; } // finished meanwhile
-        for (const p of old) still.delete(p);
-        await Promise.all(old.map((p) => erase(shard, p, orderId)));
-      }
-      let mark = t;
-      for (const positions of state.open.values()) for (const p of positions) mark = Math.min(mark, p);
-      if (mark <= state.lowWater) return undefined;
-      state.lowWater = mark; // adds from now on go at or above it
-      counters.count('lwt', 'active_order_shards');
-      const rs = await client.execute(cql.raise, [BigInt(mark), shard, epoch], lwt);
-      if (rs.wasApplied()) return mark;
-      state.fenced = true; // another node claimed the shard: the mark is its to raise
-      opts.logger?.warn({ shard }, 'another node claimed the shard\'s low-water mark; not raising it here until this node takes the shard again');
-      return undefined;
-    } catch (err) {
-      opts.logger?.warn({ shard, err }, 'could not raise the shard\'s low-water mark; trying again later');
-      return undefined;
-    } finally {
-      state.raising = false;
-    }
-  };
-
+  const q = { prepare: true, consistency: cassandra.types.consistencies.quorum };
   return {
     async add(shard, orderId, placedAt) {
-      const state = await stateOf(shard);
-      const position = Math.max(placedAt, state.lowWater);
-      track(state, orderId, position);
-      await write(shard, position, orderId);
+      counters.count('write', 'active_orders');
+      await client.execute(`INSERT INTO ${ks}.active_orders (shard, order_id, placed_at) VALUES (?, ?, ?)`, [shard, orderId, BigInt(placedAt)], q);
     },
     async remove(shard, orderId) {
-      const state = shards.get(shard);
-      const positions = state?.open.get(orderId);
-      if (!state || !positions) return; // not known here: a later listing finds it, sees it finished, removes it
-      state.open.delete(orderId);
-      await Promise.all([...positions].map((p) => erase(shard, p, orderId)));
+      counters.count('write', 'active_orders');
+      await client.execute(`DELETE FROM ${ks}.active_orders WHERE shard = ? AND order_id = ?`, [shard, orderId], q);
     },
     async list(shard) {
-      const state = await stateOf(shard);
-      const from = state.lowWater; // at most the published mark: this node raises it only after moving what it knows open
-      const ids = new Set<string>();
+      const ids: string[] = [];
       let pageState: string | undefined;
       do {
-        counters.count('read', 'active_orders_by_position');
-        const rs = await client.execute(cql.list, [shard, BigInt(from)], { ...plain, fetchSize: 1000, pageState });
-        for (const row of rs.rows) {
-          const orderId = row.get('order_id') as string;
-          track(state, orderId, Number(row.get('position') as bigint));
-          ids.add(orderId);
-        }
+        counters.count('read', 'active_orders');
+        const rs = await client.execute(`SELECT order_id FROM ${ks}.active_orders WHERE shard = ?`, [shard], { ...q, fetchSize: 1000, pageState });
+        for (const row of rs.rows) ids.push(row.order_id as string);
         pageState = rs.pageState ?? undefined;
       } while (pageState);
-      state.listed = true;
-      return [...ids];
-    },
-    async raiseMark(shard) {
-      const state = shards.get(shard);
-      return state ? raise(shard, state) : undefined;
-    },
-    release(shard) {
-      const state = shards.get(shard);
-      if (state?.timer) clearInterval(state.timer);
-      shards.delete(shard);
+      return ids;
     },
   };
 }
