@@ -7,13 +7,13 @@
  *   --finished 3000,30000,120000   checkpoints: finished orders in the shard when it is listed
  *   --open 10                      unfinished orders that the listing must return each time
  *
- * Starts its own single-node Cassandra (commitlog_sync=periodic: the churn is setup, not what is
- * measured) and stops it at the end, also on failure.
+ * Starts Cassandra as the local cluster does (`startLocalInfra`, Kafka skipped; it removes its
+ * data at the end, also on failure) and applies the schema in the keyspace `bench_index`.
  */
 import { parseArgs } from 'node:util';
-import { startCassandra } from '../local/cassandra/cassandra-launcher.js';
+import { startLocalInfra } from '../local/local-infra.js';
 import { connectWithRetry, createCassandraClient } from '../../src/storage/cassandra-client.js';
-import { applySchema } from '../../src/storage/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { createActiveOrderIndex, type ActiveOrderIndex } from '../../src/storage/active-orders.js';
 import { table } from '../../src/load/stats.js';
 
@@ -27,11 +27,10 @@ async function main(): Promise<void> {
   const open = Number(values.open ?? 10);
   if (checkpoints.some((n) => !Number.isInteger(n) || n < 0)) throw new Error('--finished takes whole numbers, e.g. 3000,30000');
   if (!Number.isInteger(open) || open < 0) throw new Error('--open must be a whole number');
-  const cassandra = await startCassandra({ commitlogSync: 'periodic', heapMb: 256 });
-  const client = createCassandraClient({ contactPoints: [cassandra.contactPoint], localDataCenter: 'datacenter1' });
+  const infra = await startLocalInfra({ keyspace: 'bench_index', topics: [], skipKafka: true, logger: createLogger({ level: 'warn', name: 'bench' }) });
+  const client = createCassandraClient({ contactPoints: infra.cassandraContactPoints, localDataCenter: infra.cassandraLocalDc });
   try {
-    await connectWithRetry(client, { attempts: 10, backoff: { initialMs: 500, maxMs: 2_000 } });
-    await applySchema(client, 'bench_index');
+    await connectWithRetry(client, { attempts: 3, backoff: { initialMs: 200, maxMs: 1_000 } });
     const index = createActiveOrderIndex({ client, keyspace: 'bench_index' });
     for (let i = 0; i < open; i++) await index.add(SHARD, `open-${i}`, Date.now());
     const rows: Array<Record<string, string | number>> = [];
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nlisting one shard's ${open} unfinished orders (ms, or the error) as finished ones accumulate\n${table(rows)}\n`);
   } finally {
     await client.shutdown().catch(() => undefined);
-    await cassandra.stop();
+    await infra.stop();
   }
 }
 
