@@ -54,11 +54,19 @@ describe('one writer per order', () => {
   });
 
   it('keeps one linear history when two live actors race on one order, and stops the loser', async () => {
-    const a = h.node('racer-a');
+    let releaseA!: () => void;
+    let aInFraud!: () => void;
+    const aHeld = new Promise<void>((r) => { releaseA = r; });
+    const aReachedFraud = new Promise<void>((r) => { aInFraud = r; });
+    const a = h.node('racer-a', {
+      steps: (real) => ({ ...real, assessFraud: async (o, key) => { aInFraud(); await aHeld; return real.assessFraud(o, key); } }),
+    });
     const b = h.node('racer-b');
     const order = pricedOrder();
     await a.runtime.registry.place(order);
-    await b.runtime.registry.get(order.orderId); // b recovers while a is inside the slow fraud step
+    await aReachedFraud;
+    await b.runtime.registry.get(order.orderId); // b recovers while a is inside the fraud step, however slow the machine
+    releaseA(); // both actors are now live on one order and race to append the fraud outcome
     await waitUntil(() => a.fenced.length + b.fenced.length > 0, 10_000);
     const winner = a.fenced.includes(order.orderId) ? b : a;
     expect((await winner.terminal(order.orderId)).status).toBe('COMPLETED');
