@@ -73,6 +73,8 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
   };
   /** Orders woken by a shard recovery, until their actor reports what it found. */
   const waking = new Set<string>();
+  /** Orders whose place command this node is handling now (index add, then the actor), with how many. */
+  const placing = new Map<string, number>();
   /**
    * Shards this node was asked to recover and has not released, each with the count of
    * recoveries and releases so far: a revival is for the ownership under which the actor was
@@ -123,6 +125,9 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
         hooks.onResumed?.(id, state);
         if (!waking.delete(id)) return;
         if (state.status === 'NEW') {
+          // The listing raced this order's place command (its row written a moment ago): the
+          // command is on its way to this actor, which must stay, and so must the row.
+          if (placing.has(id)) return;
           // Listed but never persisted (its command was never handled): unlist it.
           removeFromIndex(id);
           if (ref) stopActor(ref);
@@ -184,8 +189,16 @@ export function createOrderRegistry(opts: OrderRegistryOptions): OrderRegistry {
 
   return {
     async place(order) {
-      await opts.index.add(opts.shardOf(order.orderId), order.orderId, order.placedAt);
-      return query(ensure(order.orderId, true), (replyTo): OrderCommand => ({ type: 'place', order, replyTo }), opts.queryTimeoutMs);
+      const id = order.orderId;
+      placing.set(id, (placing.get(id) ?? 0) + 1);
+      try {
+        await opts.index.add(opts.shardOf(id), id, order.placedAt);
+        return await query(ensure(id, true), (replyTo): OrderCommand => ({ type: 'place', order, replyTo }), opts.queryTimeoutMs);
+      } finally {
+        const left = (placing.get(id) ?? 1) - 1;
+        if (left > 0) placing.set(id, left);
+        else placing.delete(id);
+      }
     },
     cancel: (orderId, reason) => ask(orderId, (replyTo) => ({ type: 'cancel', reason, replyTo })),
     get: (orderId) => ask(orderId, (replyTo) => ({ type: 'get', replyTo })),

@@ -29,7 +29,7 @@ export interface OrderRuntimeOptions extends OrderHooks {
   keyspace: string;
   steps: CheckoutSteps;
   shards: number;
-  /** The index of unfinished orders by shard; default `active_orders` keyed by shard as is (lwt mode only). */
+  /** The index of unfinished orders by shard; default `active_orders_by_position` keyed by shard as is (lwt mode only). */
   index?: ActiveOrderIndex;
   /** Replaces parts of every step's declared retry policy (`actors/order/checkout-flow.ts`). */
   retryOverride?: RetryOverride;
@@ -38,7 +38,7 @@ export interface OrderRuntimeOptions extends OrderHooks {
   /**
    * `lwt` (default): a conditional insert per event into the per-order `journal`.
    * `group`: group commit into the shard's log, fenced by the shard owner's epoch; the log also
-   * lists the shard's unfinished orders (no `active_orders` writes).
+   * lists the shard's unfinished orders (no `active_orders_by_position` writes).
    */
   journalMode?: 'lwt' | 'group';
   /** group mode: the log of one of this node's shards (default `main/<shard>`). */

@@ -72,7 +72,7 @@ export async function startNodeOrders(opts: {
   const runtime = createOrderRuntime({
     nodeId: config.NODE_ID, client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, shards: own.partitions,
     journalMode: config.JOURNAL_MODE, logIdOf: (shard) => `${config.NODE_POOL}/${shard}`, flushesInFlight: config.JOURNAL_FLUSHES_IN_FLIGHT,
-    index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage }), config.NODE_POOL),
+    index: poolShardIndex(createActiveOrderIndex({ client: opts.cassandra, keyspace: config.CASSANDRA_KEYSPACE, counters: orderMetrics.storage, logger }), config.NODE_POOL),
     steps: grpcCheckoutSteps(opts.downstream, config.DOWNSTREAM_DEADLINE_MS),
     retryOverride: { maxAttempts: config.STEP_MAX_ATTEMPTS, initialMs: config.STEP_BACKOFF_BASE_MS, maxMs: config.STEP_BACKOFF_MAX_MS },
     fallbacks: fallbackSettingsOf(config),

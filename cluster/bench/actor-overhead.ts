@@ -83,10 +83,10 @@ async function main(): Promise<void> {
     const writeMs: number[] = [];
     for (let i = 0; i < ORDERS; i++) {
       const t0 = performance.now();
-      await client.execute(`INSERT INTO ${keyspace}.active_orders (shard, order_id, placed_at) VALUES (?, ?, ?)`, [99, `raw-${i}`, BigInt(Date.now())], { prepare: true });
+      await client.execute(`INSERT INTO ${keyspace}.active_orders_by_position (shard, position, order_id) VALUES (?, ?, ?)`, [99, BigInt(Date.now()), `raw-${i}`], { prepare: true });
       writeMs.push(performance.now() - t0);
     }
-    await client.execute(`DELETE FROM ${keyspace}.active_orders WHERE shard = 99`, [], { prepare: true });
+    await client.execute(`DELETE FROM ${keyspace}.active_orders_by_position WHERE shard = 99`, [], { prepare: true });
     const callMs: number[] = [];
     for (let i = 0; i < ORDERS; i++) {
       const t0 = performance.now();

@@ -34,10 +34,16 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
        consumer_id text, idempotency_key text, request_hash text, order_id text,
        outcome text, created_at bigint,
        PRIMARY KEY ((consumer_id, idempotency_key)))`,
-    // Orders that are not terminal yet, by shard: what a node recovers when it takes a shard.
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.active_orders (
-       shard int, order_id text, placed_at bigint,
-       PRIMARY KEY (shard, order_id))`,
+    // Orders that are not terminal yet, by shard: what a node recovers when it takes a shard
+    // (src/storage/active-orders.ts). Rows sit by position (a time) so that a listing starts at
+    // the shard's low-water mark and never scans the tombstones of orders finished before it.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.active_orders_by_position (
+       shard int, position bigint, order_id text,
+       PRIMARY KEY (shard, position, order_id))`,
+    // Per shard: the epoch of its current owner (one LWT per takeover) and the low-water mark that
+    // only that owner raises (`IF epoch = <mine>`): no unfinished order of the shard sits below it.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.active_order_shards (
+       shard int PRIMARY KEY, epoch bigint, low_water bigint)`,
     // One row per live node, rewritten every second with a short TTL (src/dashboard/): the
     // dashboard's cluster-wide picture of nodes, their shards and their counters.
     `CREATE TABLE IF NOT EXISTS ${keyspace}.node_status (

@@ -111,7 +111,8 @@ describe('failover time after an owner is SIGKILLed', () => {
   afterAll(async () => { load?.stop(); logs?.stop(); await pc?.stop(); }, 60_000);
 
   it(`has another node persist a step of the victim's orders within ${BOUND_MS / 1000} s of SIGKILL`, () => {
-    expect(rounds.map((r) => r.firstStepMs).filter((ms) => ms > BOUND_MS)).toEqual([]);
+    // Whole rounds, so a failure shows where the time went (the takeover, or after it).
+    expect(rounds.filter((r) => r.firstStepMs > BOUND_MS)).toEqual([]);
   });
 
   it('has another node log taking the victim\'s shards', () => {

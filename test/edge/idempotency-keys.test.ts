@@ -85,7 +85,7 @@ describe('idempotency keys', () => {
     expect(JSON.parse(key.outcome as string)).toMatchObject({ kind: 'rejected', reason: 'ITEM_UNAVAILABLE' });
     const orderId = key.order_id as string;
     expect((await db.execute(`SELECT seq FROM ${ks}.journal WHERE order_id = ?`, [orderId])).rowLength).toBe(0);
-    expect((await db.execute(`SELECT order_id FROM ${ks}.active_orders`)).rows.map((r) => r.order_id)).not.toContain(orderId);
+    expect((await db.execute(`SELECT order_id FROM ${ks}.active_orders_by_position`)).rows.map((r) => r.order_id)).not.toContain(orderId);
     expect(await cluster.downstream.ledger(orderId)).toEqual([]);
   });
 

@@ -45,7 +45,7 @@ export interface OrderHarness {
     reviveFenced?: OrderRegistryOptions['reviveFenced'];
     /** Stands in for the status announcement (the Kafka publish) of each event and of each recovered order. */
     announce?: (orderId: string, state: OrderState) => Promise<void>;
-    /** Wraps the node's index of unfinished orders (the real `active_orders` table). */
+    /** Wraps the node's index of unfinished orders (the real `active_orders_by_position` table). */
     index?: (real: ActiveOrderIndex) => ActiveOrderIndex;
   }): NodeUnderTest;
   ledger(orderId: string): Promise<LedgerEntry[]>;
