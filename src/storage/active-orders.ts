@@ -17,7 +17,7 @@ export interface ActiveOrderIndex {
 
 /** The `lwt` journal's index: also raises a shard's low-water mark on demand (its timer does it every `raiseEveryMs`). */
 export interface PositionedOrderIndex extends ActiveOrderIndex {
-  /** Moves long-open orders up, then raises the mark if this node may; resolves with the mark it published, if any. */
+  /** After any raise already under way: moves long-open orders up, then raises the mark if this node may; resolves with the mark it published, if any. */
   raiseMark(shard: number): Promise<number | undefined>;
 }
 
@@ -50,7 +50,8 @@ interface ShardState {
   /** Listed since the claim: only then does this node know every open order, and may raise the mark. */
   listed: boolean;
   fenced: boolean;
-  raising: boolean;
+  /** The raise under way, if any (one at a time per shard). */
+  raising?: Promise<number | undefined>;
   timer?: NodeJS.Timeout;
 }
 
@@ -120,7 +121,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
   const stateOf = (shard: number): ShardState => {
     let state = shards.get(shard);
     if (!state) {
-      state = { taken: false, lowWater: 0, open: new Map(), listed: false, fenced: false, raising: false };
+      state = { taken: false, lowWater: 0, open: new Map(), listed: false, fenced: false };
       shards.set(shard, state);
     }
     return state;
@@ -158,11 +159,15 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
   };
 
   /** Writes long-open orders again at the current time (then drops their old rows), then publishes a higher mark. */
-  const raise = async (shard: number, state: ShardState): Promise<number | undefined> => {
-    if (!state.listed || !state.claim || state.raising || state.fenced || shards.get(shard) !== state) return undefined;
-    state.raising = true;
+  const raise = (shard: number, state: ShardState): Promise<number | undefined> => {
+    if (!state.listed || !state.claim || state.raising || state.fenced || shards.get(shard) !== state) return Promise.resolve(undefined);
+    const raising = raiseOnce(shard, state, state.claim).finally(() => { if (state.raising === raising) state.raising = undefined; });
+    state.raising = raising;
+    return raising;
+  };
+  const raiseOnce = async (shard: number, state: ShardState, claim: Promise<bigint>): Promise<number | undefined> => {
     try {
-      const epoch = await state.claim;
+      const epoch = await claim;
       const t = Math.max(now(), state.lowWater); // a clock behind the mark still writes above it
       for (const [orderId, positions] of [...state.open]) {
         if (Math.min(...positions) >= t - moveAfterMs) continue;
@@ -187,8 +192,6 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
     } catch (err) {
       opts.logger?.warn({ shard, err }, 'could not raise the shard\'s low-water mark; trying again later');
       return undefined;
-    } finally {
-      state.raising = false;
     }
   };
 
@@ -231,7 +234,9 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
     },
     async raiseMark(shard) {
       const state = shards.get(shard);
-      return state ? raise(shard, state) : undefined;
+      if (!state) return undefined;
+      await state.raising; // the timer's raise, if one is under way: this call's raise starts after it
+      return raise(shard, state);
     },
     release(shard) {
       const state = shards.get(shard);
