@@ -214,7 +214,13 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
     },
     async list(shard) {
       const state = stateOf(shard);
-      state.taken = true;
+      if (!state.taken) {
+        // Taking the shard: what this node tracked before (commands it handled as the shard's
+        // non-owner, never committed) is forgotten; the listing and the redelivered commands say
+        // what is open. Kept, an order finished elsewhere would hold the mark back for good.
+        state.taken = true;
+        state.open = new Map();
+      }
       await claimFor(shard, state);
       const from = state.lowWater; // at most the published mark: this node raises it only after moving what it knows open
       const ids = new Set<string>();

@@ -144,6 +144,22 @@ describe('the index of unfinished orders (lwt mode), listed from a low-water mar
     expect(await markOf(shard)).toBe(c.t);
   });
 
+  it('orders a node tracked before it took the shard do not hold its mark back', async () => {
+    const shard = nextShard++;
+    const c = clock(9_000_000);
+    const later = node(c.now);
+    await later.add(shard, 'finished-elsewhere', c.t); // handled here off-shard; its owner finished it
+    const owner = node(c.now);
+    await owner.list(shard);
+    await owner.remove(shard, 'finished-elsewhere'); // (the owner's own add of it went to the same row)
+    c.t += 1_000;
+    expect(await owner.raiseMark(shard)).toBe(c.t);
+    owner.release?.(shard);
+    await later.list(shard); // the shard comes here
+    c.t += 1_000;
+    expect(await later.raiseMark(shard)).toBe(c.t);
+  });
+
   it('a takeover costs one Paxos round, and learns the mark in it', async () => {
     const shard = nextShard++;
     const c = clock(8_000_000);
