@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hostCommand } from '../../cluster/local/partition/host-command.js';
-import { sweepDeadRuns } from '../../cluster/local/partition/partition-network.js';
+import { ownerPidOfTag, sweepDeadRuns } from '../../cluster/local/partition/partition-network.js';
 import { projectPath } from '../../src/config/paths.js';
 
 const run = promisify(execFile);
@@ -11,6 +11,12 @@ const run = promisify(execFile);
 const DEAD_PID = 4_194_305;
 
 describe('the partition harness itself', () => {
+  it('reads the owner pid from a run\'s tag also when the pid written in base 36 holds an x', () => {
+    const pid = 33 * 36 * 36 + 33 * 36 + 4; // "xx4" in base 36
+    expect(ownerPidOfTag(`${pid.toString(36)}x7`)).toBe(pid);
+    expect(ownerPidOfTag(`${process.pid.toString(36)}x12`)).toBe(process.pid);
+  });
+
   it('sweeps the namespaces and links a dead run left behind, and nothing of a live one', async () => {
     const dead = `cpns-${DEAD_PID.toString(36)}x1-node-1`;
     const deadLink = `cpb${DEAD_PID.toString(36)}x1`;

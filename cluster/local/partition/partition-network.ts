@@ -58,7 +58,14 @@ export async function checkPartitionPrerequisites(): Promise<void> {
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; } };
-const ownerPid = (tag: string) => parseInt(tag.split('x')[0]!, 36);
+/**
+ * The pid in a run's tag (`<pid in base 36>x<n>`). The pid's own digits may hold an x (base 36),
+ * so the tag splits at the last x, the one followed only by decimal digits.
+ */
+export const ownerPidOfTag = (tag: string): number => {
+  const m = /^([0-9a-z]+)x\d+$/.exec(tag);
+  return m ? parseInt(m[1]!, 36) : Number.NaN;
+};
 
 /** Deletes namespaces and links left by runs whose process is gone (a killed test, a crashed run). */
 export async function sweepDeadRuns(): Promise<string[]> {
@@ -66,14 +73,14 @@ export async function sweepDeadRuns(): Promise<string[]> {
   const namespaces = (await hostCommand('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(NS_PREFIX));
   for (const ns of namespaces) {
     const tag = ns.slice(NS_PREFIX.length).split('-')[0]!;
-    if (alive(ownerPid(tag))) continue;
+    if (alive(ownerPidOfTag(tag))) continue;
     await hostCommand('ip', ['netns', 'del', ns]).catch(() => undefined);
     swept.push(ns);
   }
   const links = (await hostCommand('ip', ['-o', 'link', 'show'])).split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter((n): n is string => !!n && /^cp[bv][0-9a-z]+x\d+/.test(n));
   for (const link of links) {
     const tag = /^cp[bv]([0-9a-z]+x\d+)/.exec(link)![1]!;
-    if (alive(ownerPid(tag))) continue;
+    if (alive(ownerPidOfTag(tag))) continue;
     await hostCommand('ip', ['link', 'del', link]).catch(() => undefined);
     swept.push(link);
   }
