@@ -47,6 +47,10 @@ export function startNodeEdge(opts: {
     price: (input, orderId, o) => pricer.price(input, orderId, o),
     publishPlace: async (order) => { await opts.publishCommand({ v: 1, type: 'place', order }); routing.routed(poolOfOrder(order.orderId)); },
     announce: opts.announce,
+    findOrder: async (orderId) => {
+      const total = (opts.feed.current(orderId) ?? (await opts.readOrder(orderId)))?.total;
+      return total?.currency ? { totalMinor: Number(total.minor ?? 0), currency: total.currency } : undefined;
+    },
     newOrderId: (input) => orderIdInPool(opts.newOrderId(), routeOrder(rules.current().rules, input)),
   });
   const service = decodeFailuresAsMarkers(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service);

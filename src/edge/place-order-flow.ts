@@ -5,7 +5,6 @@ import type { PricedOrder } from '../domain/order.js';
 import type { PlaceOrderInput } from '../domain/place-order.js';
 import type { Logger } from '../observability/logger.js';
 import type { IdempotencyStore, KeyOutcome, Reservation } from '../storage/idempotency-store.js';
-import { retry, type RetryPolicy } from '../resilience/retry.js';
 import { idempotencyKeyInProgress, idempotencyKeyReused } from './rich-errors.js';
 import { orderView } from '../../actors/order/order-view.js';
 import type { OrderView } from '../domain/order-view.js';
@@ -31,8 +30,12 @@ export interface PlaceOrderFlowDeps {
    * Longer than any live request runs (pricing deadlines plus the Kafka send's retry budget).
    */
   staleAfterMs?: number;
-  /** How recording an accepted outcome is retried in the background (default: 20 tries, 400 ms doubling to 10 s). */
-  recordRetry?: RetryPolicy;
+  /**
+   * The order a key's request placed, if it exists (known to this node's status view, or in its
+   * journal): what a repeated request is answered with. The key's row is written once, when
+   * reserved; an accepted order's outcome is the order itself. Throws if it cannot tell.
+   */
+  findOrder(orderId: string): Promise<{ totalMinor: number; currency: string } | undefined>;
   logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -43,17 +46,6 @@ interface StoredRejection { reason: string; message: string; violations: Precond
 export function requestHash(input: PlaceOrderInput): string {
   const { idempotencyKey: _key, ...rest } = input;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
-}
-
-const DEFAULT_RECORD_RETRY: RetryPolicy = { maxAttempts: 20, backoff: { initialMs: 400, maxMs: 10_000 } };
-
-/**
- * Records an accepted order's outcome, retrying with backoff. Giving up is reported through
- * `onGaveUp` (the key then replays nothing, and a retry with it waits, then takes the order over).
- */
-async function recordWithRetry(write: () => Promise<void>, policy: RetryPolicy, hooks: { onError(err: unknown, attempt: number): void; onGaveUp(err: unknown): void }): Promise<void> {
-  const result = await retry(write, policy, { onAttemptFailed: (attempt, err) => hooks.onError(err, attempt) });
-  if (!result.ok && result.stop !== 'abandoned') hooks.onGaveUp(result.error);
 }
 
 function canonicalJson(value: unknown): string {
@@ -74,10 +66,21 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
   const pollMs = deps.pollMs ?? 50;
   const maxWaitMs = deps.maxWaitMs ?? 5_000;
   const staleAfterMs = deps.staleAfterMs ?? 15_000;
-  const recordRetry = deps.recordRetry ?? DEFAULT_RECORD_RETRY;
   /** Same-node duplicates join the running request instead of polling Cassandra. */
   const running = new Map<string, { attempt: Promise<Accepted>; signal: AbortSignal | undefined }>();
 
+  /** A key's order, once it exists: the answer to a repeated request (a lookup that fails is a passing failure). */
+  const existingOrder = async (orderId: string): Promise<Accepted | undefined> => {
+    let found: { totalMinor: number; currency: string } | undefined;
+    try {
+      found = await deps.findOrder(orderId);
+    } catch (err) {
+      throw new TransientError('could not tell whether this idempotency key\'s order exists; retry with the same key', err);
+    }
+    return found && { orderId, totalMinor: found.totalMinor, currency: found.currency, replayed: true };
+  };
+
+  /** A recorded outcome: a rejection, or (rows written before outcomes were the orders themselves) an acceptance. */
   const replay = (outcome: KeyOutcome): Accepted => {
     if (outcome.kind === 'accepted') return { orderId: outcome.orderId, totalMinor: outcome.totalMinor, currency: outcome.currency, replayed: true };
     const r = JSON.parse(outcome.error) as StoredRejection;
@@ -116,6 +119,8 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
         continue;
       }
       if (held.outcome) return replay(held.outcome);
+      const existing = await existingOrder(held.orderId);
+      if (existing) return existing;
       if (Date.now() - held.reservedAt > staleAfterMs) {
         const reservedAt = await deps.idempotency.takeOver(consumerId, key, hash, held.orderId, held.reservedAt);
         if (reservedAt !== undefined) return firstTime(input, held.orderId, reservedAt, signal, true);
@@ -156,14 +161,7 @@ export function createPlaceOrderFlow(deps: PlaceOrderFlowDeps) {
     const placed = applyOrderEvent(emptyOrderState, { type: 'OrderPlaced', v: 1, order, at: order.placedAt, node: 'edge' });
     const view = orderView(orderId, placed);
     if (view) deps.announce(view);
-    const outcome: KeyOutcome = { kind: 'accepted', orderId, totalMinor: order.totalMinor, currency: order.currency };
-    // The order is accepted once Kafka has it: a failure to record that must not turn into an
-    // error (the client would retry into a key that looks busy); it is retried in the background.
-    void recordWithRetry(() => deps.idempotency.complete(consumerId, key, outcome, reservedAt), recordRetry, {
-      onError: (err, attempt) => deps.logger?.warn({ orderId, attempt, err }, 'could not record an accepted order under its idempotency key yet; retrying'),
-      onGaveUp: (err) => deps.logger?.error({ orderId, consumerId, err },
-        'gave up recording an accepted order under its idempotency key: a retry with that key takes the order over once the key is stale'),
-    });
+    // Nothing more is written under the key: a repeated request finds the order itself.
     return { orderId, totalMinor: order.totalMinor, currency: order.currency, replayed: false };
   };
 

@@ -15,7 +15,11 @@ export type Reservation =
 
 export interface IdempotencyStore {
   reserve(consumerId: string, key: string, requestHash: string, orderId: string): Promise<Reservation>;
-  /** Records the outcome; it expires with the key (`reservedAt` from `reserve`). */
+  /**
+   * Records the outcome; it expires with the key (`reservedAt` from `reserve`). The edge records
+   * rejections only (an accepted order is its own outcome); builds before 2026-12-02 also
+   * recorded acceptances, which are still replayed.
+   */
   complete(consumerId: string, key: string, outcome: KeyOutcome, reservedAt: number): Promise<void>;
   /** Frees a key whose request failed for a passing reason, so a retry runs anew. */
   release(consumerId: string, key: string): Promise<void>;

@@ -48,6 +48,7 @@ describe('a PlaceOrder whose Kafka send failed', () => {
         if (written.length === 1) throw new Error('request timed out (the broker wrote it anyway)');
       },
       announce: () => undefined,
+      findOrder: async () => undefined, // its owner has not persisted the order yet: not known to exist
       newOrderId: () => `o-ambiguous-${n}-${++ids}`,
       pollMs: 20,
       maxWaitMs: 2_000,
@@ -111,6 +112,7 @@ describe('a PlaceOrder that joins a running call with the same key on the same n
       }),
       publishPlace: async (order) => { published.push(order.orderId); },
       announce: () => undefined,
+      findOrder: async () => undefined,
       newOrderId: () => `o-joined-${Date.now()}`,
       pollMs: 20,
       maxWaitMs: 2_000,

@@ -31,6 +31,8 @@ describe('an idempotency key left behind by a request that died', () => {
     address: { line1: '1 Main St', city: 'New York', postalCode: '10001', country: 'US', lat: 40.72, lng: -74.0 },
     paymentMethodId: 'pm-4242', tipMinor: 0,
   });
+  /** Orders whose place command was queued, as every node's status view soon knows them. */
+  const queued = new Map<string, { totalMinor: number; currency: string }>();
   const flowOn = (opts: { price?: () => Promise<void>; maxWaitMs?: number } = {}) => {
     const published: string[] = [];
     const flow = createPlaceOrderFlow({
@@ -46,8 +48,9 @@ describe('an idempotency key left behind by a request that died', () => {
         };
         return { order };
       },
-      publishPlace: async (order) => { published.push(order.orderId); },
+      publishPlace: async (order) => { published.push(order.orderId); queued.set(order.orderId, { totalMinor: order.totalMinor, currency: order.currency }); },
       announce: () => undefined,
+      findOrder: async (orderId) => queued.get(orderId),
       newOrderId: () => `o-new-${n}`,
       pollMs: 20,
       maxWaitMs: opts.maxWaitMs ?? 2_000,
