@@ -50,6 +50,8 @@ interface ShardState {
   /** Listed since the claim: only then does this node know every open order, and may raise the mark. */
   listed: boolean;
   fenced: boolean;
+  /** An order left the index since the last raise (or the shard was just taken): a raise can skip tombstones. */
+  removedSinceRaise: boolean;
   /** The raise under way, if any (one at a time per shard). */
   raising?: Promise<number | undefined>;
   timer?: NodeJS.Timeout;
@@ -121,7 +123,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
   const stateOf = (shard: number): ShardState => {
     let state = shards.get(shard);
     if (!state) {
-      state = { taken: false, lowWater: 0, open: new Map(), listed: false, fenced: false };
+      state = { taken: false, lowWater: 0, open: new Map(), listed: false, fenced: false, removedSinceRaise: false };
       shards.set(shard, state);
     }
     return state;
@@ -166,6 +168,9 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
     return raising;
   };
   const raiseOnce = async (shard: number, state: ShardState, claim: Promise<bigint>): Promise<number | undefined> => {
+    // Nothing left the index since the last raise: no tombstone to skip, so no LWT (an idle shard costs nothing).
+    if (!state.removedSinceRaise) return undefined;
+    state.removedSinceRaise = false;
     try {
       const epoch = await claim;
       const t = Math.max(now(), state.lowWater); // a clock behind the mark still writes above it
@@ -190,6 +195,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
       opts.logger?.warn({ shard }, 'another node claimed the shard\'s low-water mark; not raising it here until this node takes the shard again');
       return undefined;
     } catch (err) {
+      state.removedSinceRaise = true;
       opts.logger?.warn({ shard, err }, 'could not raise the shard\'s low-water mark; trying again later');
       return undefined;
     }
@@ -210,6 +216,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
       const positions = state?.open.get(orderId);
       if (!state || !positions) return; // not known here: a later listing finds it, sees it finished, removes it
       state.open.delete(orderId);
+      state.removedSinceRaise = true;
       await Promise.all([...positions].map((p) => erase(shard, p, orderId)));
     },
     async list(shard) {
@@ -220,6 +227,7 @@ export function createActiveOrderIndex(opts: ActiveOrderIndexOptions): Positione
         // what is open. Kept, an order finished elsewhere would hold the mark back for good.
         state.taken = true;
         state.open = new Map();
+        state.removedSinceRaise = true; // a former owner's finished orders may lie above the mark
       }
       await claimFor(shard, state);
       const from = state.lowWater; // at most the published mark: this node raises it only after moving what it knows open

@@ -160,6 +160,21 @@ describe('the index of unfinished orders (lwt mode), listed from a low-water mar
     expect(await later.raiseMark(shard)).toBe(c.t);
   });
 
+  it('an idle shard costs no Paxos round: the mark rises only after an order left the index', async () => {
+    const shard = nextShard++;
+    const c = clock(10_000_000);
+    const owner = node(c.now);
+    await owner.list(shard);
+    c.t += 1_000;
+    expect(await owner.raiseMark(shard)).toBe(c.t); // the first raise after taking the shard
+    c.t += 10_000;
+    expect(await owner.raiseMark(shard)).toBeUndefined();
+    await owner.add(shard, 'finished', c.t);
+    await owner.remove(shard, 'finished');
+    c.t += 1_000;
+    expect(await owner.raiseMark(shard)).toBe(c.t);
+  });
+
   it('a takeover costs one Paxos round, and learns the mark in it', async () => {
     const shard = nextShard++;
     const c = clock(8_000_000);
