@@ -51,6 +51,17 @@ describe('failover time after an owner is SIGKILLed', () => {
     }
   };
 
+  /** An order's journal and its shard's index rows and mark, for a failure message. */
+  const whereOrderStands = async (orderId: string): Promise<string> => {
+    const shard = shardOf(orderId, PARTITIONS);
+    const journal = (await readJournals(pc.db, pc.keyspace, [orderId])).get(orderId) ?? [];
+    const rows = (await pc.db.execute(`SELECT position, order_id FROM ${pc.keyspace}.active_orders_by_position WHERE shard = ?`, [shard], { prepare: true })).rows
+      .filter((r) => r.get('order_id') === orderId).map((r) => String(r.get('position')));
+    const mark = (await pc.db.execute(`SELECT epoch, low_water FROM ${pc.keyspace}.active_order_shards WHERE shard = ?`, [shard], { prepare: true })).first();
+    return `${orderId} shard ${shard}: index rows at ${JSON.stringify(rows)}, shard epoch ${String(mark?.get('epoch'))} mark ${String(mark?.get('low_water'))}; `
+      + `journal ${JSON.stringify(journal.map((r) => [r.seq, r.type, r.writer, r.at]))}`;
+  };
+
   /** Kills `victim` once it has orders in flight; returns when another node persisted a step of one. */
   const killAndMeasure = async (victim: ClusterNode): Promise<Round> => {
     let mine: string[] = [];
@@ -73,7 +84,8 @@ describe('failover time after an owner is SIGKILLed', () => {
       // What the survivors said meanwhile (ownership changes, warnings) says where the group stalled.
       const said = logs.lines.filter((l) => l.at > killedAt && (ownershipChange(l) !== undefined || Number(l.line.level) >= 40))
         .map((l) => `${l.at - killedAt} ms ${l.node}: ${JSON.stringify(l.line).slice(0, 300)}`);
-      throw new Error(`no other node carried ${victim.id}'s orders ${JSON.stringify(mine)} on within 30 s; after the kill:\n${said.join('\n')}`);
+      throw new Error(`no other node carried ${victim.id}'s orders ${JSON.stringify(mine)} on within 30 s; after the kill:\n${said.join('\n')}\n`
+        + `where they stand:\n${(await Promise.all(mine.map(whereOrderStands))).join('\n')}`);
     }
     const takeover = logs.lines.find((l) => l.at > killedAt && l.node !== victim.id && (ownershipChange(l)?.gained.some((s) => shards.has(s)) ?? false));
     return { victim: victim.id, inFlight: mine.length, firstStepMs, ...(takeover ? { takeoverMs: takeover.at - killedAt } : {}) };
