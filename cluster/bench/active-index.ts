@@ -22,6 +22,7 @@ import { connectWithRetry, createCassandraClient } from '../../src/storage/cassa
 import { createLogger } from '../../src/observability/logger.js';
 import { createActiveOrderIndex, type PositionedOrderIndex } from '../../src/storage/active-orders.js';
 import { table } from '../../src/load/stats.js';
+import { readCellsTraced } from './read-cells-traced.js';
 
 const SHARD = 0;
 const CONCURRENCY = 64;
@@ -102,13 +103,8 @@ async function tombstonesRead(client: Client, open: number): Promise<string> {
   try {
     const rs = await client.execute('SELECT order_id FROM bench_index.active_orders_by_position WHERE shard = ? AND position >= ?', [SHARD, mark ?? 0n], { prepare: true, traceQuery: true, readTimeout: 30_000 });
     if (rs.rowLength !== open) return `wrong: ${rs.rowLength} rows`;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const trace = await client.metadata.getTrace(rs.info.traceId).catch(() => undefined);
-      const read = trace?.events.map((e) => /Read \d+ live and (\d+) tombstoned cells/.exec(e.activity)).find(Boolean);
-      if (read) return read[1]!;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return 'no trace';
+    const cells = await readCellsTraced(client, rs.info.traceId);
+    return cells ? String(cells.tombstones) : 'no trace';
   } catch (err) {
     return `failed (${err instanceof Error ? err.name : 'error'})`;
   }

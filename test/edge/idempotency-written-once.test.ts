@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PricedOrder } from '../../src/domain/order.js';
 import type { PlaceOrderInput } from '../../src/domain/place-order.js';
 import { createPlaceOrderFlow } from '../../src/edge/place-order-flow.js';
 import { createIdempotencyStore } from '../../src/storage/idempotency-store.js';
 import { tallyCounters } from '../../src/storage/storage-counters.js';
 import { schemaKeyspace } from '../support/journal.js';
+import { pricedOrder } from '../support/orders.js';
 
 /*
  * On real Cassandra: an accepted PlaceOrder writes its idempotency key once (the reservation, one
@@ -27,15 +27,7 @@ describe('an idempotency key of an accepted order', () => {
   const published: string[] = [];
   const nodeFlow = (counters = tallyCounters()) => createPlaceOrderFlow({
     idempotency: createIdempotencyStore({ client: ks.client, keyspace: ks.keyspace, ttlSeconds: 3600, counters }),
-    price: async (input, orderId) => {
-      const order: PricedOrder = {
-        orderId, consumerId: input.consumerId, merchantId: 'm-1', paymentMethodId: 'pm-4242', currency: 'EUR',
-        lines: [{ itemId: 'm-1-item-1', name: 'Item', quantity: 1, unitPriceMinor: 1_100, note: '' }],
-        subtotalMinor: 1_100, deliveryFeeMinor: 250, tipMinor: 0, totalMinor: 1_350,
-        address: { ...input.address }, pickup: { lat: 40.7128, lng: -74.006 }, placedAt: Date.now(),
-      };
-      return { order };
-    },
+    price: async (input, orderId) => ({ order: pricedOrder({ orderId, consumerId: input.consumerId, currency: 'EUR', totalMinor: 1_350 }) }),
     publishPlace: async (order) => { published.push(order.orderId); queued.set(order.orderId, { totalMinor: order.totalMinor, currency: order.currency }); },
     announce: () => undefined,
     findOrder: async (orderId) => queued.get(orderId),

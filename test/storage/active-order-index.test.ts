@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
 import { createActiveOrderIndex, type PositionedOrderIndex } from '../../src/storage/active-orders.js';
 import { schemaKeyspace } from '../support/journal.js';
+import { readCellsTraced } from '../../cluster/bench/read-cells-traced.js';
 
 /** A clock the test moves; each index gets its own, as nodes do. */
 const clock = (start: number) => {
@@ -30,13 +31,9 @@ describe('the index of unfinished orders (lwt mode), listed from a low-water mar
   const tracedListing = async (shard: number) => {
     const from = await markOf(shard);
     const rs = await ks.client.execute(`SELECT order_id FROM ${ks.keyspace}.active_orders_by_position WHERE shard = ? AND position >= ?`, [shard, BigInt(from)], { prepare: true, traceQuery: true });
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const trace = await ks.client.metadata.getTrace(rs.info.traceId).catch(() => undefined);
-      const read = trace?.events.map((e) => /Read (\d+) live and (\d+) tombstoned cells/.exec(e.activity)).find(Boolean);
-      if (read) return { ids: rs.rows.map((r) => r.get('order_id') as string), live: Number(read[1]), tombstones: Number(read[2]) };
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error('no read event in the listing\'s trace');
+    const cells = await readCellsTraced(ks.client, rs.info.traceId);
+    if (!cells) throw new Error('no read event in the listing\'s trace');
+    return { ids: rs.rows.map((r) => r.get('order_id') as string), ...cells };
   };
   const finish = async (index: PositionedOrderIndex, shard: number, c: { t: number }, n: number) => {
     for (let i = 0; i < n; i++) {
