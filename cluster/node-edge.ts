@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import type { Client } from 'cassandra-driver';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { fallbackSettingsOf, type Config } from '../src/config/config.js';
 import type { DownstreamClients } from '../src/clients/downstream-clients.js';
 import { tokenServiceOf } from '../src/edge/config-tokens.js';
@@ -17,7 +17,7 @@ import type { StatusCodec } from '../src/grpc/status-details.js';
 import type { OrderCommandMessage } from '../src/messaging/order-commands.js';
 import type { Logger } from '../src/observability/logger.js';
 import { createOrderPricer } from '../src/pricing/price-order.js';
-import type { OrderStatusFeed } from '../src/status/order-status-feed.js';
+import type { StatusViewStore } from '../src/status/status-view-store.js';
 import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
 import { orderIdInPool, poolOfOrder } from './routing/order-pool.js';
@@ -29,7 +29,7 @@ import { routeOrder } from './routing/sandbox-rules.js';
 export function startNodeEdge(opts: {
   config: Config; cassandra: Client; downstream: DownstreamClients; codec: StatusCodec; logger: Logger; metrics: Registry;
   http: HttpServer; grpcServer: grpc.Server; checkoutProto: LoadedProto<CheckoutProto>;
-  feed: OrderStatusFeed; publishCommand(cmd: OrderCommandMessage): Promise<void>; announce(view: OrderView): void;
+  feed: StatusViewStore; publishCommand(cmd: OrderCommandMessage): Promise<void>; announce(view: OrderView): void;
   readOrder(orderId: string): Promise<OrderView | undefined>; newOrderId(): string; storageCounters?: StorageCounters;
 }) {
   const { config } = opts;
@@ -53,9 +53,18 @@ export function startNodeEdge(opts: {
     },
     newOrderId: (input) => orderIdInPool(opts.newOrderId(), routeOrder(rules.current().rules, input)),
   });
+  const viewBehind = new Counter({
+    name: 'checkout_status_view_behind_total', registers: [opts.metrics],
+    help: 'Orders whose status view was found behind their journal when asked for (a gap in order-events reaching this node); the view took the journal\'s',
+  });
   const service = decodeFailuresAsMarkers(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service);
   const handlers = checkoutServiceHandlers({
     tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
+    learn: (view) => { opts.feed.update(view); }, viewTrustMs: config.STATUS_VIEW_TRUST_MS,
+    onViewBehind: (held, journal) => {
+      viewBehind.inc();
+      opts.logger.warn({ orderId: held.orderId, held: { version: held.version, status: held.status }, journal: { version: journal.version, status: journal.status } }, 'status view was behind the journal; took the journal\'s');
+    },
     place: (input, signal) => flow.place(input, signal),
     requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
   });

@@ -78,3 +78,16 @@ export async function runAtRate(bench: RateTarget, ratePerSec: number, durationM
     placed: accepted.map((r) => ({ orderId: r.value!, scheduledAt: r.scheduledAt, ackAt: r.scheduledAt + r.latencyMs })),
   };
 }
+
+/**
+ * CPU each process uses with no orders at all (the fixed cost: consumers polling, heartbeats,
+ * health probes, timers), as a share of one core; at a rate r it costs share × 1000 / r ms per order.
+ */
+export async function measureIdle(bench: Pick<RateTarget, 'cpuSeconds'>, durationMs: number): Promise<Record<string, number>> {
+  const before = await bench.cpuSeconds();
+  const startedAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  const after = await bench.cpuSeconds();
+  const seconds = (Date.now() - startedAt) / 1000;
+  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k]! - (before[k] ?? 0)) / seconds) * 1000) / 10]));
+}

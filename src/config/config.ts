@@ -108,6 +108,8 @@ const schema = z.object({
   SNAPSHOT_EVERY: positiveInt.default(50),
   /** How long a finished order's actor stays in memory, answering late duplicates without a journal replay. */
   ORDER_LINGER_MS: positiveInt.default(30_000),
+  /** An unfinished order's status view older than this is checked against its journal when asked for (src/status/order-lookup.ts). */
+  STATUS_VIEW_TRUST_MS: positiveInt.default(5_000),
   /** Leave finished step runners alive until their order stops (the old behaviour); for A/B runs. */
   STEP_RUNNERS_KEPT: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** Each step declares its retry budget (actors/order/checkout-flow.ts); these replace it for every step at once. */

@@ -4,6 +4,7 @@ import type { CheckoutServiceHandlers } from '../generated/checkout/v1/CheckoutS
 import type { StatusCodec } from '../grpc/status-details.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
+import { createOrderLookup } from '../status/order-lookup.js';
 import { authenticate, type Principal, type TokenService } from './auth.js';
 import type { OrderView } from '../domain/order-view.js';
 import type { Accepted } from './place-order-flow.js';
@@ -18,8 +19,14 @@ export interface CheckoutServiceDeps {
   logger: Logger;
   place(input: PlaceOrderInput, signal?: AbortSignal): Promise<Accepted>;
   feed: OrderStatusFeed;
-  /** The order from its journal, for orders this node's status view does not hold. */
+  /** The order from its journal, for orders this node's status view does not hold or may hold stale. */
   readOrder(orderId: string): Promise<OrderView | undefined>;
+  /** A view newer than the feed's, read from the journal: the node's status view takes it (src/status/order-lookup.ts). */
+  learn?(view: OrderView): void;
+  /** The feed was found behind the journal for an order. */
+  onViewBehind?(held: OrderView, journal: OrderView): void;
+  /** How long an unfinished order's view is answered without a look at the journal; default 5 000 ms. */
+  viewTrustMs?: number;
   /** Routes a cancel to the order's owner (through `order-commands`). */
   requestCancel(orderId: string, reason: string): Promise<void>;
   /** How long CancelOrder waits to see the cancel take effect before answering. */
@@ -34,6 +41,7 @@ const ISSUED_ORDER_ID = /^(sbx-)?o-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** The CheckoutService handlers: auth, then the call, every failure mapped to a rich status. */
 export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServiceHandlers {
+  const lookup = createOrderLookup({ feed: deps.feed, readOrder: deps.readOrder, learn: deps.learn, onBehind: deps.onViewBehind, trustMs: deps.viewTrustMs });
   const fail = (err: unknown, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>) =>
     toGrpcError(err, deps.codec, { logger: deps.logger, deadline: call.getDeadline() });
 
@@ -46,7 +54,7 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
     const started = Date.now();
     const waitMs = deps.unknownOrderWaitMs ?? 1_500;
     const issued = ISSUED_ORDER_ID.test(orderId);
-    const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId))
+    const view = (await lookup.find(orderId))
       ?? (issued ? await waitForChange(deps.feed, orderId, () => true, waitMs) : undefined);
     if (view && (view.consumerId === principal.consumerId || principal.admin)) return view;
     // Another consumer's order is answered like a missing one, and no sooner: the time taken
@@ -57,7 +65,7 @@ export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServ
 
   /** A replayed PlaceOrder tells where its order is now (it may have finished long ago), not PLACED. */
   const currentStatus = async (orderId: string): Promise<OrderStatus> => {
-    const view = deps.feed.current(orderId) ?? (await deps.readOrder(orderId).catch(() => undefined));
+    const view = await lookup.find(orderId).catch(() => undefined);
     return view?.status ?? 'PLACED';
   };
 

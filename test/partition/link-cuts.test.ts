@@ -89,7 +89,10 @@ describe('a node cut from Kafka, still reaching Cassandra', () => {
   }, 60_000);
 
   it('agrees with the journal on every order once healed', async () => {
-    expect(await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c))).toEqual([]);
+    const wrong = await disagreements(nodeNamed(CUT), run.placed, run.journals, (c) => pc.token(c));
+    // Orders whose view on the healed node had missed changes made during the cut (answered from the journal instead).
+    console.log(`kafka cut: status view found behind the journal ${logs.lines.filter((l) => l.node === CUT && l.line.msg === 'status view was behind the journal; took the journal\'s').length} times`);
+    expect(wrong).toEqual([]);
   }, 60_000);
 
   itKeepsTheInvariants(() => run);
