@@ -10,6 +10,9 @@
  *   --duration 10       seconds per run
  *   --rounds 2          A/B pairs
  *   --steps             realistic step latencies (bench:e2e's) instead of zero-latency downstreams
+ *   --warmup 3          seconds of warm-up load before each measured run (JIT settling: use 60 or more
+ *                       to compare steady states, e.g. Cassandra's C1 against its full JIT)
+ *   --warmup-rate 10    the warm-up's arrival rate (orders/s)
  */
 import { parseArgs } from 'node:util';
 import { startBenchCluster, STEP_LATENCY } from './bench-cluster.js';
@@ -29,12 +32,15 @@ function parseEnv(spec: string | undefined): Record<string, string> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     a: { type: 'string' }, b: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, rounds: { type: 'string' }, steps: { type: 'boolean' },
+    warmup: { type: 'string' }, 'warmup-rate': { type: 'string' },
   } });
   const variants = { A: parseEnv(values.a), B: parseEnv(values.b) };
   const rate = Number(values.rate ?? 100);
   const durationS = Number(values.duration ?? 10);
   const rounds = Number(values.rounds ?? 2);
-  if (!(rate > 0) || !(durationS > 0) || !(rounds >= 1)) throw new Error('--rate, --duration and --rounds must be positive');
+  const warmupS = Number(values.warmup ?? 3);
+  const warmupRate = Number(values['warmup-rate'] ?? 10);
+  if (!(rate > 0) || !(durationS > 0) || !(rounds >= 1) || !(warmupS > 0) || !(warmupRate > 0)) throw new Error('--rate, --duration, --rounds, --warmup and --warmup-rate must be positive');
   const rows: Array<Record<string, string | number>> = [];
   const cpuRows: Array<Record<string, string | number>> = [];
   for (let round = 1; round <= rounds; round++) {
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
       try {
         const bench = await startBenchCluster({ name: `bench-ab-${name}`, latency: values.steps ? STEP_LATENCY : [], env });
         try {
-          await runAtRate(bench, 10, 3_000); // warm-up
+          await runAtRate(bench, warmupRate, warmupS * 1000); // warm-up
           const r = await runAtRate(bench, rate, durationS * 1000, 30_000);
           const label = `${name} ${JSON.stringify(env)}`;
           rows.push({ run: `${name}${round}`, 'rate/s': rate, 'done/s': r.completedPerSec, open: r.notTerminal, 'ack p99': r.ackMs.p99, 'e2e p50': r.e2eMs.p50, 'e2e p99': r.e2eMs.p99, ...hopColumns(r.hops) });
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  process.stdout.write(`\nA/B, ${rate} orders/s for ${durationS} s per run, ${values.steps ? 'step latencies 30/80/60/40/50 ms' : 'zero-latency downstreams'}, runs alternated\n`);
+  process.stdout.write(`\nA/B, ${rate} orders/s for ${durationS} s per run after ${warmupS} s at ${warmupRate}/s, ${values.steps ? 'step latencies 30/80/60/40/50 ms' : 'zero-latency downstreams'}, runs alternated\n`);
   process.stdout.write(`A = ${JSON.stringify(variants.A)}  B = ${JSON.stringify(variants.B)}\n${table(rows)}\n`);
   process.stdout.write(`CPU ms per completed order, per process (load gen = this script):\n${table(cpuRows)}\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'ab', variants, rate, durationS, rows, cpuRows })}\n`);
