@@ -68,12 +68,19 @@ describe('failover time after an owner is SIGKILLed', () => {
     for (const deadline = Date.now() + 15_000; mine.length === 0; await sleep(200)) {
       if (Date.now() > deadline) throw new Error(`${victim.id} never had an order in flight`);
       const read = await readJournals(pc.db, pc.keyspace, accepted.slice(-60));
-      mine = [...read].filter(([, rows]) => rows.at(-1)?.writer === victim.id && !isTerminal(foldJournal(rows).status)).map(([id]) => id);
+      // At least two steps left (a step takes ≥ 150 ms here): an order on its last step could
+      // finish between this read and the kill, and then nobody has a step of it to persist.
+      mine = [...read].filter(([, rows]) => rows.at(-1)?.writer === victim.id && !isTerminal(foldJournal(rows).status) && foldJournal(rows).status !== 'SENT_TO_MERCHANT').map(([id]) => id);
     }
-    const shards = new Set(mine.map((id) => shardOf(id, PARTITIONS)));
     const killedAt = Date.now();
     down = victim;
     await pc.cluster.kill(victim);
+    // Only orders the victim had not finished when it died are waited for.
+    const atKill = await readJournals(pc.db, pc.keyspace, mine);
+    const finishedBeforeKill = mine.filter((id) => isTerminal(foldJournal((atKill.get(id) ?? []).filter((r) => r.writer === victim.id)).status));
+    mine = mine.filter((id) => !finishedBeforeKill.includes(id));
+    if (mine.length === 0) throw new Error(`every order ${victim.id} had in flight finished before the kill: ${JSON.stringify(finishedBeforeKill)}`);
+    const shards = new Set(mine.map((id) => shardOf(id, PARTITIONS)));
     let firstStepMs: number | undefined;
     for (const deadline = killedAt + 30_000; firstStepMs === undefined && Date.now() < deadline; await sleep(50)) {
       const read = await readJournals(pc.db, pc.keyspace, mine);
