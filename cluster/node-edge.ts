@@ -18,6 +18,7 @@ import type { OrderCommandMessage } from '../src/messaging/order-commands.js';
 import type { Logger } from '../src/observability/logger.js';
 import { createOrderPricer } from '../src/pricing/price-order.js';
 import type { StatusViewStore } from '../src/status/status-view-store.js';
+import { createOrderLookup, refreshingFeed } from '../src/status/order-lookup.js';
 import { createIdempotencyStore } from '../src/storage/idempotency-store.js';
 import type { StorageCounters } from '../src/storage/storage-counters.js';
 import { orderIdInPool, poolOfOrder } from './routing/order-pool.js';
@@ -57,21 +58,26 @@ export function startNodeEdge(opts: {
     name: 'checkout_status_view_behind_total', registers: [opts.metrics],
     help: 'Orders whose status view was found behind their journal when asked for (a gap in order-events reaching this node); the view took the journal\'s',
   });
-  const service = decodeFailuresAsMarkers(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service);
-  const handlers = checkoutServiceHandlers({
-    tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
-    learn: (view) => { opts.feed.update(view); }, viewTrustMs: config.STATUS_VIEW_TRUST_MS,
-    onViewBehind: (held, journal) => {
+  // One lookup for both edges: an order's view is checked against its journal at most once per window.
+  const lookup = createOrderLookup({
+    feed: opts.feed, readOrder: opts.readOrder, trustMs: config.STATUS_VIEW_TRUST_MS,
+    learn: (view) => { opts.feed.update(view); },
+    onBehind: (held, journal) => {
       viewBehind.inc();
       opts.logger.warn({ orderId: held.orderId, held: { version: held.version, status: held.status }, journal: { version: journal.version, status: journal.status } }, 'status view was behind the journal; took the journal\'s');
     },
+  });
+  const service = decodeFailuresAsMarkers(opts.checkoutProto.grpc.checkout.v1.CheckoutService.service);
+  const handlers = checkoutServiceHandlers({
+    tokens, codec: opts.codec, logger: opts.logger, feed: opts.feed, readOrder: opts.readOrder,
+    lookup,
     place: (input, signal) => flow.place(input, signal),
     requestCancel: (orderId, reason) => opts.publishCommand({ v: 1, type: 'cancel', orderId, reason }),
   });
   // Bad bytes are the client's error: INVALID_ARGUMENT with the reason, not grpc-js's INTERNAL.
   opts.grpcServer.addService(service, rejectUndecodable(service, handlers, (err, call) => toGrpcError(err, opts.codec, { logger: opts.logger, deadline: call.getDeadline() })));
   const ws = createWebsocketServer({
-    server: opts.http, feed: opts.feed, authenticate: (token) => tokens.verify(token), logger: opts.logger,
+    server: opts.http, feed: refreshingFeed(opts.feed, lookup), authenticate: (token) => tokens.verify(token), logger: opts.logger,
     limits: { maxConnections: config.WS_MAX_CONNECTIONS, maxConnectionsPerConsumer: config.WS_MAX_CONNECTIONS_PER_CONSUMER },
   });
   return { stop: () => { rules.stop(); return ws.close(); } };

@@ -4,7 +4,7 @@ import type { CheckoutServiceHandlers } from '../generated/checkout/v1/CheckoutS
 import type { StatusCodec } from '../grpc/status-details.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderStatusFeed } from '../status/order-status-feed.js';
-import { createOrderLookup } from '../status/order-lookup.js';
+import { createOrderLookup, type OrderLookup } from '../status/order-lookup.js';
 import { authenticate, type Principal, type TokenService } from './auth.js';
 import type { OrderView } from '../domain/order-view.js';
 import type { Accepted } from './place-order-flow.js';
@@ -21,12 +21,12 @@ export interface CheckoutServiceDeps {
   feed: OrderStatusFeed;
   /** The order from its journal, for orders this node's status view does not hold or may hold stale. */
   readOrder(orderId: string): Promise<OrderView | undefined>;
-  /** A view newer than the feed's, read from the journal: the node's status view takes it (src/status/order-lookup.ts). */
-  learn?(view: OrderView): void;
-  /** The feed was found behind the journal for an order. */
-  onViewBehind?(held: OrderView, journal: OrderView): void;
-  /** How long an unfinished order's view is answered without a look at the journal; default 5 000 ms. */
-  viewTrustMs?: number;
+  /**
+   * Finds an order: the feed's view, checked against the journal when it may be behind
+   * (src/status/order-lookup.ts). Default: one over `feed` and `readOrder` that corrects only
+   * its answer, not the feed.
+   */
+  lookup?: OrderLookup;
   /** Routes a cancel to the order's owner (through `order-commands`). */
   requestCancel(orderId: string, reason: string): Promise<void>;
   /** How long CancelOrder waits to see the cancel take effect before answering. */
@@ -41,7 +41,7 @@ const ISSUED_ORDER_ID = /^(sbx-)?o-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** The CheckoutService handlers: auth, then the call, every failure mapped to a rich status. */
 export function checkoutServiceHandlers(deps: CheckoutServiceDeps): CheckoutServiceHandlers {
-  const lookup = createOrderLookup({ feed: deps.feed, readOrder: deps.readOrder, learn: deps.learn, onBehind: deps.onViewBehind, trustMs: deps.viewTrustMs });
+  const lookup = deps.lookup ?? createOrderLookup({ feed: deps.feed, readOrder: deps.readOrder });
   const fail = (err: unknown, call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>) =>
     toGrpcError(err, deps.codec, { logger: deps.logger, deadline: call.getDeadline() });
 

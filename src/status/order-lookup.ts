@@ -59,3 +59,20 @@ export function createOrderLookup(deps: OrderLookupDeps): OrderLookup {
     },
   };
 }
+
+/**
+ * The feed as a push channel (the websocket edge) sees it: `current` answers the view at once and,
+ * for an unfinished order, has `lookup` check it against the journal in the background (within
+ * the lookup's trust window this costs nothing). A newer journal view goes to the lookup's `learn`,
+ * so it reaches this feed's subscribers like any other change.
+ */
+export function refreshingFeed(feed: OrderStatusFeed, lookup: OrderLookup): OrderStatusFeed {
+  return {
+    current(orderId) {
+      const view = feed.current(orderId);
+      if (view && !isTerminal(view.status)) lookup.find(orderId).catch(() => undefined);
+      return view;
+    },
+    subscribe: (orderId, listener) => feed.subscribe(orderId, listener),
+  };
+}

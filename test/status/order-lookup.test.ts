@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderView } from '../../src/domain/order-view.js';
 import type { OrderStatus } from '../../src/domain/order.js';
-import { createOrderLookup } from '../../src/status/order-lookup.js';
+import { createOrderLookup, refreshingFeed } from '../../src/status/order-lookup.js';
 import { createStatusViewStore } from '../../src/status/status-view-store.js';
 
 const TRUST_MS = 5_000;
@@ -80,5 +80,24 @@ describe('finding an order: the status view, checked against the journal when it
     const w = world(undefined, view('SENT_TO_MERCHANT', 5, 10_000), 10_000);
     expect((await w.lookup.find('o-1'))?.version).toBe(5);
     expect(w.reads).toEqual(['o-1']);
+  });
+});
+
+describe('the feed a push channel sees: views at once, stale ones checked in the background', () => {
+  it('answers the held view at once and brings the journal\'s newer one to subscribers', async () => {
+    const w = world(view('PAYMENT_AUTHORIZED', 3, 10_000), view('COMPLETED', 7, 10_500), 10_000 + TRUST_MS);
+    const feed = refreshingFeed(w.store, w.lookup);
+    const seen: number[] = [];
+    feed.subscribe('o-1', (v) => seen.push(Number(v.version)));
+    expect(feed.current('o-1')?.version).toBe(3);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(seen).toEqual([7]);
+  });
+
+  it('reads nothing for a finished order', async () => {
+    const w = world(view('COMPLETED', 7, 10_000), view('COMPLETED', 7, 10_000), 10_000 + 10 * TRUST_MS);
+    refreshingFeed(w.store, w.lookup).current('o-1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(w.reads).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import type { OrderStatus } from '../../src/domain/order.js';
 import type { ServerFrame } from '../../src/edge/websocket-frames.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMemoryStatusFeed, type MemoryStatusFeed } from './memory-status-feed.js';
+import type { OrderStatusFeed } from '../../src/status/order-status-feed.js';
 import { openClient, type TestClient } from './ws-test-client.js';
 
 /*
@@ -38,14 +39,14 @@ let node: WsNode | undefined;
 const clients: TestClient[] = [];
 
 /** A websocket server on a plain HTTP server, fed by an in-memory status feed; one at a time. */
-export async function startNode(limits: Partial<WebsocketLimits> = {}): Promise<WsNode> {
+export async function startNode(limits: Partial<WebsocketLimits> = {}, opts: { wrapFeed?: (feed: MemoryStatusFeed) => OrderStatusFeed } = {}): Promise<WsNode> {
   const http = createServer((req, res) => {
     res.writeHead(req.url === '/metrics' ? 200 : 404).end(req.url === '/metrics' ? 'metrics here' : '');
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const feed = createMemoryStatusFeed();
   const ws = createWebsocketServer({
-    server: http, feed, authenticate, logger: silentLogger(),
+    server: http, feed: opts.wrapFeed?.(feed) ?? feed, authenticate, logger: silentLogger(),
     limits: { pendingSubscriptionMs: PENDING_MS, authTimeoutMs: AUTH_TIMEOUT_MS, ...limits },
   });
   node = { http, feed, ws, url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}` };
