@@ -70,7 +70,10 @@ describe('failover time after an owner is SIGKILLed', () => {
       const read = await readJournals(pc.db, pc.keyspace, accepted.slice(-60));
       // At least two steps left (a step takes ≥ 150 ms here): an order on its last step could
       // finish between this read and the kill, and then nobody has a step of it to persist.
-      mine = [...read].filter(([, rows]) => rows.at(-1)?.writer === victim.id && !isTerminal(foldJournal(rows).status) && foldJournal(rows).status !== 'SENT_TO_MERCHANT').map(([id]) => id);
+      mine = [...read].filter(([, rows]) => {
+        const status = foldJournal(rows).status;
+        return rows.at(-1)?.writer === victim.id && !isTerminal(status) && status !== 'SENT_TO_MERCHANT';
+      }).map(([id]) => id);
     }
     const killedAt = Date.now();
     down = victim;
