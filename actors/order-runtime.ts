@@ -5,6 +5,7 @@ import { createActiveOrderIndex, type ActiveOrderIndex } from '../src/storage/ac
 import { createCassandraPersistenceEngine, type EventCodec } from '../src/storage/cassandra-persistence-engine.js';
 import { createGroupCommitEngine } from '../src/storage/group-commit-engine.js';
 import { createShardLogIndex } from '../src/storage/shard-log-index.js';
+import { createFencedJournalEngine } from '../src/storage/fenced-journal-engine.js';
 import { noCounters, type StorageCounters } from '../src/storage/storage-counters.js';
 import type { CheckoutSteps } from '../src/domain/checkout-steps.js';
 import { DEFAULT_FALLBACK_SETTINGS, type FallbackSettings } from '../src/resilience/fallback-settings.js';
@@ -37,10 +38,12 @@ export interface OrderRuntimeOptions extends OrderHooks {
   fallbacks?: FallbackSettings;
   /**
    * `lwt` (default): a conditional insert per event into the per-order `journal`.
+   * `fenced`: the per-order `fenced_journal`: the first event conditional, the rest plain inserts
+   * checked by a fence read; unfinished orders in `active_orders_by_position`, as with `lwt`.
    * `group`: group commit into the shard's log, fenced by the shard owner's epoch; the log also
    * lists the shard's unfinished orders (no `active_orders_by_position` writes).
    */
-  journalMode?: 'lwt' | 'group';
+  journalMode?: 'lwt' | 'fenced' | 'group';
   /** group mode: the log of one of this node's shards (default `main/<shard>`). */
   logIdOf?(shard: number): string;
   /** group mode: flushes in flight at once over the node's logs (0 or unset: one per log). */
@@ -74,7 +77,7 @@ export function createOrderRuntime(opts: OrderRuntimeOptions): OrderRuntime {
   const engineOpts = { client: opts.client, keyspace: opts.keyspace, writerId: opts.nodeId, codec: orderEventCodec, counters };
   const logIdOf = opts.logIdOf ?? ((s: number) => `main/${s}`);
   const group = opts.journalMode === 'group' ? createGroupCommitEngine({ ...engineOpts, logOf: (id) => logIdOf(shard(id)), flushesInFlight: opts.flushesInFlight || undefined }) : undefined;
-  const engine = group ?? createCassandraPersistenceEngine(engineOpts);
+  const engine = group ?? (opts.journalMode === 'fenced' ? createFencedJournalEngine({ ...engineOpts, fence: true }) : createCassandraPersistenceEngine(engineOpts));
   const system = startActorSystem(`orders-${opts.nodeId}-${Date.now().toString(36)}`, engine);
   const index = group
     ? createShardLogIndex({ engine: group, client: opts.client, keyspace: opts.keyspace, logIdOf, counters })

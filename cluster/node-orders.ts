@@ -31,6 +31,7 @@ import { poolShardIndex } from './routing/pool-index.js';
 import { plannedTopics } from '../src/messaging/topic-plan.js';
 import { createCommandIntake, type CommandIntake } from './command-intake.js';
 import { createStatusFanout } from './status-fanout.js';
+import { createFencedJournalEngine } from '../src/storage/fenced-journal-engine.js';
 import { startStorageWatchdog, type StorageWatchdog } from './storage-watchdog.js';
 
 export interface NodeOrders {
@@ -118,7 +119,10 @@ export async function startNodeOrders(opts: {
     const pool = poolOfOrder(orderId);
     return `${pool}/${shardOf(orderId, topics[pool].partitions)}`;
   };
-  const readEngine = config.JOURNAL_MODE === 'group' ? createGroupCommitEngine({ ...readEngineOpts, logOf }) : createCassandraPersistenceEngine(readEngineOpts);
+  const readEngine = config.JOURNAL_MODE === 'group' ? createGroupCommitEngine({ ...readEngineOpts, logOf })
+    // Reads only: a node looking at an order it does not run must never fence its owner.
+    : config.JOURNAL_MODE === 'fenced' ? createFencedJournalEngine({ ...readEngineOpts, fence: false })
+    : createCassandraPersistenceEngine(readEngineOpts);
   await fanout.start();
   await intake.start();
   const watchdog: StorageWatchdog | undefined = config.STORAGE_WATCHDOG === 'on'

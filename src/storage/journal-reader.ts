@@ -1,5 +1,6 @@
 import cassandra, { type Client } from 'cassandra-driver';
 import { readOrderLogRows } from './order-log-rows.js';
+import { fencedJournalRows } from './fenced-rows.js';
 
 /** One journal row as stored: the event still encoded (its codec lives with the actors). */
 export interface StoredJournalRow {
@@ -45,11 +46,14 @@ export async function* readJournal(client: Client, keyspace: string, orderId: st
 
 /**
  * Every row of an order's journal (none for an order never placed): the per-order journal, or,
- * for an order written with JOURNAL_MODE=group, its slice of its shard's log.
+ * for an order written with JOURNAL_MODE=fenced, its history in `fenced_journal`, or, for one
+ * written with JOURNAL_MODE=group, its slice of its shard's log.
  */
 export async function journalRows(client: Client, keyspace: string, orderId: string, opts: JournalReadOptions = {}): Promise<StoredJournalRow[]> {
   const rows: StoredJournalRow[] = [];
   for await (const row of readJournal(client, keyspace, orderId, opts)) rows.push(row);
   if (rows.length) return rows;
+  const fenced = await fencedJournalRows(client, keyspace, orderId, opts.afterSeq ?? 0);
+  if (fenced.length) return fenced;
   return (await readOrderLogRows(client, keyspace, orderId)).filter((r) => r.seq > (opts.afterSeq ?? 0));
 }

@@ -26,6 +26,16 @@ export function schemaStatements(keyspace: string, replication = "{'class': 'Sim
        event_type text, schema_version int, payload text, created_at bigint, writer text,
        PRIMARY KEY (log_id, kind, order_id, seq))
        WITH gc_grace_seconds = 3600`,
+    // JOURNAL_MODE=fenced (src/storage/fenced-journal-engine.ts): per order, like `journal`, but
+    // only the first event is conditional. Rows are keyed by position and writer generation, the
+    // statics name the generation that may append now and where each later generation began.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.fenced_journal (
+       order_id text, seq bigint, gen int, event_type text, schema_version int, payload text,
+       created_at bigint, writer text, owner_gen int static, gen_bases map<int, bigint> static,
+       PRIMARY KEY (order_id, seq, gen))`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.fenced_snapshots (
+       order_id text, seq bigint, gen int, schema_version int, state text, created_at bigint,
+       PRIMARY KEY (order_id, seq, gen)) WITH CLUSTERING ORDER BY (seq DESC, gen DESC)`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.snapshots (
        order_id text, seq bigint, schema_version int, state text, created_at bigint,
        PRIMARY KEY (order_id, seq)) WITH CLUSTERING ORDER BY (seq DESC)`,

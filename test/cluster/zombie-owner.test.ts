@@ -21,9 +21,10 @@ const PARTITIONS = 12;
 const ORDERS = 15;
 
 
-// Both journal layouts: a conditional insert per event, and group commit fenced by the shard
-// owner's epoch (the zombie's refused flush is what stops it there).
-describe.each(['lwt', 'group'] as const)('a paused owner woken after its shards moved (zombie, JOURNAL_MODE=%s)', (journalMode) => {
+// Every journal layout: a conditional insert per event; plain appends each checked by a fence
+// read of the order's owner generation; and group commit fenced by the shard owner's epoch (the
+// zombie's refused flush is what stops it there).
+describe.each(['lwt', 'fenced', 'group'] as const)('a paused owner woken after its shards moved (zombie, JOURNAL_MODE=%s)', (journalMode) => {
   let pc: ProcessCluster;
   let logs: LineRecorder;
   let zombie: ClusterNode;
@@ -179,6 +180,7 @@ describe.each(['lwt', 'group'] as const)('a paused owner woken after its shards 
   it('kept the journals in the layout of its mode', async () => {
     const inLog = (await pc.db.execute(`SELECT log_id FROM ${pc.keyspace}.order_log LIMIT 1`)).rows.length;
     const perOrder = (await pc.db.execute(`SELECT order_id FROM ${pc.keyspace}.journal LIMIT 1`)).rows.length;
-    expect({ inLog, perOrder }).toEqual(journalMode === 'group' ? { inLog: 1, perOrder: 0 } : { inLog: 0, perOrder: 1 });
+    const fenced = (await pc.db.execute(`SELECT order_id FROM ${pc.keyspace}.fenced_journal LIMIT 1`)).rows.length;
+    expect({ inLog, perOrder, fenced }).toEqual({ inLog: journalMode === 'group' ? 1 : 0, perOrder: journalMode === 'lwt' ? 1 : 0, fenced: journalMode === 'fenced' ? 1 : 0 });
   });
 });

@@ -1,6 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
 import { createGroupCommitEngine } from '../../src/storage/group-commit-engine.js';
+import { createFencedJournalEngine } from '../../src/storage/fenced-journal-engine.js';
 import { orderEventCodec } from '../../actors/order-runtime.js';
 import { applySchema } from '../../src/storage/schema.js';
 import type { StorageCounters } from '../../src/storage/storage-counters.js';
@@ -29,4 +30,9 @@ export function testEngine(client: Client, keyspace: string, writerId: string, e
 /** A group-commit engine whose every order lives in one log (tests pick the log per case). */
 export function testGroupEngine(client: Client, keyspace: string, writerId: string, logOf: (orderId: string) => string, extra: { counters?: StorageCounters; pageSize?: number } = {}) {
   return createGroupCommitEngine({ client, keyspace, writerId, codec: orderEventCodec, logOf, ...extra });
+}
+
+/** A JOURNAL_MODE=fenced engine: `fence: false` for a reader that must never take the order. */
+export function testFencedEngine(client: Client, keyspace: string, writerId: string, extra: { fence?: boolean; counters?: StorageCounters } = {}) {
+  return createFencedJournalEngine({ client, keyspace, writerId, codec: orderEventCodec, fence: extra.fence ?? true, ...(extra.counters ? { counters: extra.counters } : {}) });
 }

@@ -29,12 +29,14 @@ export async function readJournals(db: Client, keyspace: string, orderIds: Itera
 /** Every order with a journal: also those whose PlaceOrder answer never reached a client. */
 export async function journalOrderIds(db: Client, keyspace: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  let pageState: string | undefined;
-  do {
-    const rs = await db.execute(`SELECT DISTINCT order_id FROM ${keyspace}.journal`, [], { prepare: true, fetchSize: 5_000, pageState });
-    for (const r of rs.rows) ids.add(r.order_id as string);
-    pageState = rs.pageState ?? undefined;
-  } while (pageState);
+  for (const table of ['journal', 'fenced_journal']) { // JOURNAL_MODE=lwt, =fenced
+    let pageState: string | undefined;
+    do {
+      const rs = await db.execute(`SELECT DISTINCT order_id FROM ${keyspace}.${table}`, [], { prepare: true, fetchSize: 5_000, pageState });
+      for (const r of rs.rows) ids.add(r.order_id as string);
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+  }
   for (const id of await orderLogOrderIds(db, keyspace)) ids.add(id); // JOURNAL_MODE=group
   return ids;
 }
