@@ -2,7 +2,8 @@ import cassandra from 'cassandra-driver';
 import type { StoredEvent, StoredSnapshot } from './persistence-engine.js';
 import { JournalConflictError, TransientError } from '../domain/errors.js';
 import { createEmptyGuesses, noEvents } from './empty-guesses.js';
-import type { CassandraEngineOptions, CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
+import { createCassandraPersistenceEngine, type CassandraEngineOptions, type CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
+import { readJournal } from './journal-reader.js';
 import { isValidPosition, readFencedJournal, validRows, type FencedJournal } from './fenced-rows.js';
 import { noCounters } from './storage-counters.js';
 
@@ -42,6 +43,10 @@ const quorum = { prepare: true, consistency: consistencies.quorum };
  *   base, where every reader ignores it (`fenced-rows.ts`). Rows are keyed by (seq, gen), so a
  *   late row never overwrites the new owner's row at the same position.
  * Snapshots carry their generation too and are judged by the same rule.
+ *
+ * An order journaled in the `lwt` layout (`journal`, before the cluster switched modes) stays there:
+ * a recovery that finds no fenced journal but rows in `journal` hands the order to the `lwt` engine,
+ * whose conditional appends keep it one history.
  */
 export function createFencedJournalEngine(opts: FencedJournalEngineOptions): CassandraPersistenceEngine {
   const { client, keyspace: ks, codec } = opts;
@@ -59,6 +64,9 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
   };
   const guesses = createEmptyGuesses();
   const held = new Map<string, Held>();
+  /** Orders whose history is in the `lwt` layout's `journal`: served by that engine, end to end. */
+  const lwtEngine = createCassandraPersistenceEngine(opts);
+  const legacy = new Set<string>();
   /** A recovery's read, between its snapshot read and its events read (nact calls them in that order). */
   const recovering = new Map<string, { journal: FencedJournal; gen?: number }>();
 
@@ -98,6 +106,30 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
     }
   };
 
+  /**
+   * Whether the `lwt` layout's table holds anything at all, asked once: a cluster that never ran
+   * in `lwt` mode pays no read per order for the check below.
+   */
+  let lwtTableUsed: Promise<boolean> | undefined;
+  const lwtTableInUse = () => {
+    lwtTableUsed ??= client.execute(`SELECT order_id FROM ${ks}.journal LIMIT 1`, [], quorum).then((rs) => rs.rowLength > 0, (e: unknown) => {
+      lwtTableUsed = undefined;
+      throw transient('looking for the lwt journal of', ks, e);
+    });
+    return lwtTableUsed;
+  };
+
+  /** No fenced journal: is the order's history in the `lwt` layout's table? */
+  const inLwtJournal = async (key: string): Promise<boolean> => {
+    if (!(await lwtTableInUse())) return false;
+    try {
+      for await (const _row of readJournal(client, ks, key, { pageSize: 1, onPage: () => counters.count('read', 'journal') })) return true;
+      return false;
+    } catch (e) {
+      throw transient('recovery of', key, e);
+    }
+  };
+
   return {
     assumeEmpty: (key) => guesses.assume(key),
 
@@ -105,6 +137,11 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
       if (guesses.has(key)) return undefined;
       held.delete(key);
       const read = await takeAndRead(key);
+      if (read.journal.rows.length === 0 && (legacy.has(key) || (await inLwtJournal(key)))) {
+        legacy.add(key);
+        return lwtEngine.latestSnapshot(key);
+      }
+      legacy.delete(key);
       recovering.set(key, read);
       if (read.journal.rows.length === 0) return undefined;
       counters.count('read', 'fenced_snapshots');
@@ -119,6 +156,7 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
 
     events(key: string, offset: number) {
       if (guesses.take(key)) return noEvents;
+      if (legacy.has(key)) return lwtEngine.events(key, offset);
       return {
         async reduce<U>(cb: (acc: U, e: StoredEvent, index: number) => U, init: U): Promise<U> {
           const read = recovering.get(key) ?? (await takeAndRead(key));
@@ -148,8 +186,14 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
       const key = event.key;
       const seq = event.sequenceNumber;
       const { type, version, payload } = codec.encode(event.data);
+      if (legacy.has(key)) return lwtEngine.persist(event);
       const mine = held.get(key);
       if (!mine && seq === 1) {
+        // Guessed new (no recovery read): an order of the `lwt` layout must not get a second history here.
+        if (await inLwtJournal(key)) {
+          legacy.add(key);
+          throw new JournalConflictError(key, 1);
+        }
         counters.count('lwt', 'fenced_journal');
         let applied: boolean;
         try {
@@ -181,6 +225,7 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
     },
 
     async takeSnapshot(snapshot: StoredSnapshot): Promise<void> {
+      if (legacy.has(snapshot.key)) return lwtEngine.takeSnapshot(snapshot);
       const mine = held.get(snapshot.key);
       if (!mine) return; // not (or no longer) this writer's order: a snapshot is only ever an optimisation
       counters.count('write', 'fenced_snapshots');
