@@ -102,12 +102,13 @@ const schema = z.object({
   AUTH_VERIFIED_TOKENS_MAX: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 
   /**
-   * `fenced` (default): a per-order journal whose first event is conditional; later ones are plain
-   * inserts checked by a fence read (src/storage/fenced-journal-engine.ts): one Paxos round per
-   * order. `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one
+   * `lwt` (default): a conditional insert per event into the per-order journal. `fenced`: a
+   * per-order journal whose first event is conditional; later ones are plain inserts checked by a
+   * fence read (src/storage/fenced-journal-engine.ts): one Paxos round per order, not the default
+   * while a degraded link can leave an order stranded in it (README). `group`: group commit into each shard's log, one
    * conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts).
    */
-  JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default('fenced'),
+  JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default('lwt'),
   /** group mode: flushes in flight at once over all of a node's shard logs; 0 = one per shard. Fewer = bigger batches, fewer Paxos rounds. */
   JOURNAL_FLUSHES_IN_FLIGHT: z.coerce.number().int().min(0).default(0),
   SNAPSHOT_EVERY: positiveInt.default(50),
