@@ -5,7 +5,7 @@ import { backoffDelay, type RetryPolicy } from '../../src/resilience/retry.js';
 import type { OrderHooks, StepFinished } from '../order-hooks.js';
 import { spawnStepRunner, type StepJob, type StepReport, type StepRunnerDeps } from '../steps/step-runner.js';
 import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
-import { dispatch, spawnEventSourced, stopActor, type Effect, type Ref } from '../typed-nact.js';
+import { dispatch, isAlive, spawnEventSourced, stopActor, type Effect, type Ref } from '../typed-nact.js';
 import type { FallbackSettings } from '../../src/resilience/fallback-settings.js';
 import type { OrderEvent } from './order-events.js';
 import { applyOrderEvent, emptyOrderState, nextAction, type OrderState } from './order-state.js';
@@ -171,6 +171,13 @@ export function spawnOrderActor(parent: Ref<never>, orderId: string, deps: Order
         log.warn({ seq: err.seq }, 'another writer owns this order: stopping');
         deps.onFenced?.(orderId, msg as OrderCommand | undefined);
         return 'stop';
+      }
+      // Stopped while a handler was still running (its shard left this node): nothing can reach
+      // the actor any more, so it is not recovered. A recovery here would read for nothing, and in
+      // JOURNAL_MODE=fenced it would take the order from the shard's new owner.
+      if (self && !isAlive(self)) {
+        log.info({ err }, 'order actor stopped while handling a command: not recovering it');
+        return 'resume';
       }
       storageFailures += 1;
       if (storageFailures >= deps.recoveryPolicy.maxAttempts) {

@@ -20,6 +20,9 @@ const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-
  * The signing secret in the source, for local clusters only: anyone can read it and mint an admin
  * token, so a node takes it only with CHECKOUT_DEV_MODE set.
  */
+/** The journal layout a node uses when JOURNAL_MODE is unset. */
+export const DEFAULT_JOURNAL_MODE: 'lwt' | 'fenced' | 'group' = 'lwt';
+
 export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const nonNegativeInt = z.coerce.number().int().min(0);
 
@@ -108,7 +111,7 @@ const schema = z.object({
    * while a degraded link can leave an order stranded in it (README). `group`: group commit into each shard's log, one
    * conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts).
    */
-  JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default('lwt'),
+  JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default(DEFAULT_JOURNAL_MODE),
   /** group mode: flushes in flight at once over all of a node's shard logs; 0 = one per shard. Fewer = bigger batches, fewer Paxos rounds. */
   JOURNAL_FLUSHES_IN_FLIGHT: z.coerce.number().int().min(0).default(0),
   SNAPSHOT_EVERY: positiveInt.default(50),

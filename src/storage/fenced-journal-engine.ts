@@ -4,7 +4,7 @@ import { JournalConflictError, TransientError } from '../domain/errors.js';
 import { createEmptyGuesses, noEvents } from './empty-guesses.js';
 import { createCassandraPersistenceEngine, type CassandraEngineOptions, type CassandraPersistenceEngine } from './cassandra-persistence-engine.js';
 import { readJournal } from './journal-reader.js';
-import { isValidPosition, readFencedJournal, validRows, type FencedJournal } from './fenced-rows.js';
+import { isValidPosition, readFencedJournal, readSettledFencedJournal, validRows, type FencedJournal } from './fenced-rows.js';
 import { noCounters } from './storage-counters.js';
 
 export interface FencedJournalEngineOptions extends CassandraEngineOptions {
@@ -99,7 +99,8 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
     try {
       const gen = opts.fence ? await raise(key) : undefined;
       counters.count('read', 'fenced_journal');
-      const journal = await readFencedJournal(client, ks, key);
+      // Taking the order: its own raise left the journal unsettled until its base. Only reading: wait for settled.
+      const journal = opts.fence ? await readFencedJournal(client, ks, key) : await readSettledFencedJournal(client, ks, key);
       return { journal, ...(gen === undefined ? {} : { gen }) };
     } catch (e) {
       throw transient('recovery of', key, e);

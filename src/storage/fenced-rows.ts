@@ -13,6 +13,12 @@ export interface FencedJournal {
   /** For each generation after the first: the position its appends start at (recorded by its recovery). */
   bases: Map<number, number>;
   rows: FencedRow[];
+  /**
+   * The generation allowed to append has recorded its base (or is the first): the rows can be
+   * judged. Between a recovery's raise and its base they cannot: an older generation's row that
+   * landed after the recovery's read looks like history until the base excludes it.
+   */
+  settled: boolean;
 }
 
 /**
@@ -54,10 +60,12 @@ export async function readFencedJournal(client: Client, keyspace: string, orderI
   const bases = new Map<number, number>();
   const stored = (first?.get('gen_bases') ?? {}) as Record<string, bigint | number>;
   for (const [gen, base] of Object.entries(stored)) bases.set(Number(gen), Number(base));
-  const ownerGen = first?.get('owner_gen');
+  const owner = first?.get('owner_gen');
+  const ownerGen = owner === null || owner === undefined ? undefined : Number(owner);
   return {
-    ...(ownerGen === null || ownerGen === undefined ? {} : { ownerGen: Number(ownerGen) }),
+    ...(ownerGen === undefined ? {} : { ownerGen }),
     bases,
+    settled: ownerGen === undefined || ownerGen === 1 || bases.has(ownerGen),
     // A partition holding only statics answers one row with no position: not an event.
     rows: rs.rows.filter((r) => r.get('seq') !== null).map((r) => ({
       seq: Number(r.get('seq')), gen: Number(r.get('gen')), eventType: r.get('event_type') as string, schemaVersion: r.get('schema_version') as number,
@@ -66,8 +74,24 @@ export async function readFencedJournal(client: Client, keyspace: string, orderI
   };
 }
 
+/**
+ * For a reader that does not take the order: the journal once it is settled. A recovery records its
+ * base right after its read (milliseconds), so the read is tried again for a while; a journal still
+ * unsettled after that (its recovery died half way; the next one settles it) is an error, never
+ * an answer.
+ */
+export async function readSettledFencedJournal(client: Client, keyspace: string, orderId: string, opts: { attempts?: number; delayMs?: number } = {}): Promise<FencedJournal> {
+  const attempts = opts.attempts ?? 20;
+  for (let attempt = 1; ; attempt++) {
+    const journal = await readFencedJournal(client, keyspace, orderId);
+    if (journal.settled) return journal;
+    if (attempt >= attempts) throw new Error(`journal of ${orderId} is being taken over (generation ${journal.ownerGen} has no base yet)`);
+    await new Promise((r) => setTimeout(r, opts.delayMs ?? 25));
+  }
+}
+
 /** The order's history in a fenced journal, as every reader sees it (empty: no such order there). */
 export async function fencedJournalRows(client: Client, keyspace: string, orderId: string, afterSeq = 0): Promise<StoredJournalRow[]> {
-  const journal = await readFencedJournal(client, keyspace, orderId);
+  const journal = await readSettledFencedJournal(client, keyspace, orderId);
   return validRows(journal.rows, journal.bases, afterSeq).map(({ gen: _gen, ...row }) => row);
 }

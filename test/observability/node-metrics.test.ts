@@ -6,6 +6,7 @@ import { unary } from '../support/checkout-cluster.js';
 import { placeRequest } from '../support/place-requests.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { scrape, select, total, type Sample } from '../support/prom-text.js';
+import { DEFAULT_JOURNAL_MODE } from '../../src/config/config.js';
 
 const ORDERS = 6;
 const PARTITIONS = 6;
@@ -61,9 +62,18 @@ describe('every node\'s /metrics on a two-node process cluster', () => {
     expect(total(samples, 'checkout_live_orders', { status: 'COMPLETED' })).toBe(ORDERS);
   });
 
-  it('the journal took six conditional appends per order (no snapshot, no fencing on the happy path)', async () => {
+  // The nodes run the configured journal mode (JOURNAL_MODE, else the default).
+  const journalMode = process.env.JOURNAL_MODE ?? DEFAULT_JOURNAL_MODE;
+  it.runIf(journalMode === 'lwt')('the lwt journal took six conditional appends per order (no snapshot, no fencing on the happy path)', async () => {
     const samples = await scrapeAll();
     expect(total(samples, 'checkout_storage_ops_total', { op: 'lwt', table: 'journal' })).toBe(6 * ORDERS);
+  });
+
+  it.runIf(journalMode === 'fenced')('the fenced journal took one conditional append, five plain ones and a fence read each per order', async () => {
+    const samples = await scrapeAll();
+    const ops = (op: string) => total(samples, 'checkout_storage_ops_total', { op, table: 'fenced_journal' });
+    expect({ lwt: ops('lwt'), write: ops('write') }).toEqual({ lwt: ORDERS, write: 5 * ORDERS });
+    expect(ops('read')).toBeGreaterThanOrEqual(5 * ORDERS); // GetOrder's journal reads count here too
   });
 
   it('ops per order on each node is that node\'s operations over the orders it finished', async () => {

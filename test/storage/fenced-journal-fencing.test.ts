@@ -3,7 +3,7 @@ import type { Client } from 'cassandra-driver';
 import type { OrderEvent } from '../../actors/order/order-events.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
-import { fencedJournalRows, readFencedJournal } from '../../src/storage/fenced-rows.js';
+import { fencedJournalRows, readFencedJournal, readSettledFencedJournal } from '../../src/storage/fenced-rows.js';
 import { connectTestClient } from '../support/cassandra.js';
 import { schemaKeyspace, testFencedEngine } from '../support/journal.js';
 
@@ -144,5 +144,22 @@ describe('fenced journal fencing', () => {
     const snapshot = await next.latestSnapshot('own-snap');
     expect(snapshot).toMatchObject({ data: { upTo: 2 }, sequenceNumber: 2 });
     expect(await next.events('own-snap', 2).reduce<number[]>((acc, e) => [...acc, e.sequenceNumber], [])).toEqual([3]);
+  });
+
+  it("a reader does not answer from a journal whose recovery has raised but not yet recorded its base", async () => {
+    const writer = testFencedEngine(ks.client, ks.keyspace, 'w');
+    for (let seq = 1; seq <= 3; seq++) await writer.persist(stored('half-taken', seq, 'w'));
+    // A recovery's raise, then a late row of the old generation, and no base yet.
+    await ks.client.execute(`UPDATE ${ks.keyspace}.fenced_journal SET owner_gen = 2 WHERE order_id = 'half-taken' IF owner_gen = 1`);
+    await ks.client.execute(
+      `INSERT INTO ${ks.keyspace}.fenced_journal (order_id, seq, gen, event_type, schema_version, payload, created_at, writer) VALUES ('half-taken', 4, 1, 'CancelRequested', 1, '{"node":"w"}', 0, 'w')`);
+    await expect(readSettledFencedJournal(ks.client, ks.keyspace, 'half-taken', { attempts: 3, delayMs: 10 })).rejects.toThrow(/being taken over/);
+    const reader = testFencedEngine(otherNode, ks.keyspace, 'reader', { fence: false });
+    const answer = recover(reader, 'half-taken');
+    await new Promise((r) => setTimeout(r, 100));
+    // The recovery read rows 1..3: its base excludes the late row.
+    await ks.client.execute(`UPDATE ${ks.keyspace}.fenced_journal SET gen_bases[2] = 4 WHERE order_id = 'half-taken'`);
+    expect(await answer).toEqual(['w#1', 'w#2', 'w#3']);
+    expect(await history('half-taken')).toEqual(['w#1', 'w#2', 'w#3']);
   });
 });
