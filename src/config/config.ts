@@ -21,7 +21,7 @@ const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-
  * token, so a node takes it only with CHECKOUT_DEV_MODE set.
  */
 /** The journal layout a node uses when JOURNAL_MODE is unset. */
-export const DEFAULT_JOURNAL_MODE: 'lwt' | 'fenced' | 'group' = 'lwt';
+export const DEFAULT_JOURNAL_MODE: 'lwt' | 'fenced' | 'group' = 'fenced';
 
 export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -105,10 +105,9 @@ const schema = z.object({
   AUTH_VERIFIED_TOKENS_MAX: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 
   /**
-   * `lwt` (default): a conditional insert per event into the per-order journal. `fenced`: a
-   * per-order journal whose first event is conditional; later ones are plain inserts checked by a
-   * fence read (src/storage/fenced-journal-engine.ts): one Paxos round per order, not the default
-   * while a degraded link can leave an order stranded in it (README). `group`: group commit into each shard's log, one
+   * `fenced` (default): a per-order journal whose first event is conditional; later ones are
+   * plain inserts checked by a fence read (src/storage/fenced-journal-engine.ts): one Paxos round
+   * per order. `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one
    * conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts).
    */
   JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default(DEFAULT_JOURNAL_MODE),
