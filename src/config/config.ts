@@ -16,13 +16,13 @@ const flag = z.enum(['true', 'false', '1', '0'], 'expected true, false, 1 or 0')
 const secret = z.string().min(32, 'use at least 32 characters');
 const keyId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 characters of [A-Za-z0-9_.-]');
 
+/** The journal layout a node uses when JOURNAL_MODE is unset. */
+export const DEFAULT_JOURNAL_MODE: 'lwt' | 'fenced' | 'group' = 'fenced';
+
 /**
  * The signing secret in the source, for local clusters only: anyone can read it and mint an admin
  * token, so a node takes it only with CHECKOUT_DEV_MODE set.
  */
-/** The journal layout a node uses when JOURNAL_MODE is unset. */
-export const DEFAULT_JOURNAL_MODE: 'lwt' | 'fenced' | 'group' = 'fenced';
-
 export const DEV_AUTH_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const nonNegativeInt = z.coerce.number().int().min(0);
 
@@ -107,8 +107,9 @@ const schema = z.object({
   /**
    * `fenced` (default): a per-order journal whose first event is conditional; later ones are
    * plain inserts checked by a fence read (src/storage/fenced-journal-engine.ts): one Paxos round
-   * per order. `lwt`: a conditional insert per event into the per-order journal. `group`: group commit into each shard's log, one
-   * conditional batch fenced by the shard owner's epoch (src/storage/shard-log.ts).
+   * per order. `lwt`: a conditional insert per event into the per-order journal. `group`: group
+   * commit into each shard's log, one conditional batch fenced by the shard owner's epoch
+   * (src/storage/shard-log.ts).
    */
   JOURNAL_MODE: z.enum(['lwt', 'fenced', 'group']).default(DEFAULT_JOURNAL_MODE),
   /** group mode: flushes in flight at once over all of a node's shard logs; 0 = one per shard. Fewer = bigger batches, fewer Paxos rounds. */

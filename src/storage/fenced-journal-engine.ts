@@ -186,8 +186,8 @@ export function createFencedJournalEngine(opts: FencedJournalEngineOptions): Cas
     async persist(event: StoredEvent): Promise<void> {
       const key = event.key;
       const seq = event.sequenceNumber;
-      const { type, version, payload } = codec.encode(event.data);
       if (legacy.has(key)) return lwtEngine.persist(event);
+      const { type, version, payload } = codec.encode(event.data);
       const mine = held.get(key);
       if (!mine && seq === 1) {
         // Guessed new (no recovery read): an order of the `lwt` layout must not get a second history here.

@@ -5,7 +5,7 @@ import { JournalConflictError } from '../../src/domain/errors.js';
 import type { PersistenceEngine } from '../../src/storage/persistence-engine.js';
 import { fencedJournalRows, readFencedJournal, readSettledFencedJournal } from '../../src/storage/fenced-rows.js';
 import { connectTestClient } from '../support/cassandra.js';
-import { schemaKeyspace, testFencedEngine } from '../support/journal.js';
+import { schemaKeyspace, testFencedEngine, cancelEvent } from '../support/journal.js';
 
 /*
  * JOURNAL_MODE=fenced, raced: a writer keeps appending to several orders (plain inserts, each
@@ -17,10 +17,7 @@ import { schemaKeyspace, testFencedEngine } from '../support/journal.js';
 const ROUNDS = Number(process.env.FENCE_ROUNDS ?? 100);
 const ORDERS = 4;
 
-const stored = (orderId: string, seq: number, node: string) => ({
-  data: { type: 'CancelRequested', v: 1, reason: `r${seq}`, at: seq, node } satisfies OrderEvent,
-  sequenceNumber: seq, key: orderId, createdAt: Date.now(), isDeleted: false, tags: [] as string[],
-});
+const stored = cancelEvent;
 
 /** What an order actor's recovery does: the snapshot read, then the events after it. */
 const recover = async (engine: PersistenceEngine, orderId: string): Promise<string[]> => {

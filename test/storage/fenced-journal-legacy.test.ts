@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
-import type { OrderEvent } from '../../actors/order/order-events.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { journalRows, readJournal } from '../../src/storage/journal-reader.js';
 import { readFencedJournal } from '../../src/storage/fenced-rows.js';
-import { schemaKeyspace, testEngine, testFencedEngine } from '../support/journal.js';
+import { schemaKeyspace, testEngine, testFencedEngine, cancelEvent } from '../support/journal.js';
 
 /*
  * A cluster switched from JOURNAL_MODE=lwt to =fenced: an order journaled before the switch stays
  * in the `lwt` layout's `journal`, read and continued there, and never gets a second history.
  */
-const stored = (orderId: string, seq: number, node: string) => ({
-  data: { type: 'CancelRequested', v: 1, reason: `r${seq}`, at: seq, node } satisfies OrderEvent,
-  sequenceNumber: seq, key: orderId, createdAt: Date.now(), isDeleted: false, tags: [] as string[],
-});
+const stored = cancelEvent;
 
 describe('fenced journal, an order journaled before the switch', () => {
   let ks: { client: Client; keyspace: string; drop(): Promise<void> };

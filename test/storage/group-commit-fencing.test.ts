@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'cassandra-driver';
-import type { OrderEvent } from '../../actors/order/order-events.js';
 import { JournalConflictError } from '../../src/domain/errors.js';
 import { connectTestClient } from '../support/cassandra.js';
-import { schemaKeyspace, testGroupEngine } from '../support/journal.js';
+import { schemaKeyspace, testGroupEngine, cancelEvent } from '../support/journal.js';
 
 /*
  * The fence of group commit, raced: a writer keeps flushing events of several orders into a
@@ -14,10 +13,7 @@ import { schemaKeyspace, testGroupEngine } from '../support/journal.js';
 const ROUNDS = Number(process.env.FENCE_ROUNDS ?? 200);
 const ORDERS = 4;
 
-const stored = (orderId: string, seq: number, node: string) => ({
-  data: { type: 'CancelRequested', v: 1, reason: `r${seq}`, at: seq, node } satisfies OrderEvent,
-  sequenceNumber: seq, key: orderId, createdAt: Date.now(), isDeleted: false, tags: [] as string[],
-});
+const stored = cancelEvent;
 
 describe('group commit fencing', () => {
   let ks: { client: Client; keyspace: string; drop(): Promise<void> };

@@ -1,4 +1,5 @@
 import type { Client } from 'cassandra-driver';
+import type { OrderEvent } from '../../actors/order/order-events.js';
 import { createCassandraPersistenceEngine } from '../../src/storage/cassandra-persistence-engine.js';
 import { createGroupCommitEngine } from '../../src/storage/group-commit-engine.js';
 import { createFencedJournalEngine } from '../../src/storage/fenced-journal-engine.js';
@@ -36,3 +37,9 @@ export function testGroupEngine(client: Client, keyspace: string, writerId: stri
 export function testFencedEngine(client: Client, keyspace: string, writerId: string, extra: { fence?: boolean; counters?: StorageCounters } = {}) {
   return createFencedJournalEngine({ client, keyspace, writerId, codec: orderEventCodec, fence: extra.fence ?? true, ...(extra.counters ? { counters: extra.counters } : {}) });
 }
+
+/** An event to persist in engine tests: a CancelRequested at `seq` that names the node writing it. */
+export const cancelEvent = (orderId: string, seq: number, node: string) => ({
+  data: { type: 'CancelRequested', v: 1, reason: `r${seq}`, at: seq, node } satisfies OrderEvent,
+  sequenceNumber: seq, key: orderId, createdAt: Date.now(), isDeleted: false, tags: [] as string[],
+});
